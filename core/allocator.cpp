@@ -1,0 +1,61 @@
+#include "core/allocator.h"
+
+#include <atomic>
+#include <cstdlib>
+#include <new>
+
+#include "core/error.h"
+
+namespace deepobs {
+namespace {
+
+class CpuAllocator final : public Allocator {
+ public:
+  void* allocate(std::size_t bytes) override {
+    if (bytes == 0) return nullptr;
+    constexpr std::size_t kAlign = 64;
+    const std::size_t rounded = (bytes + kAlign - 1) / kAlign * kAlign;
+    void* p = std::aligned_alloc(kAlign, rounded);
+    DEEPOBS_CHECK(p != nullptr, "cpu allocator: out of memory allocating ", bytes, " bytes");
+    const auto now = current_.fetch_add(static_cast<std::int64_t>(bytes)) +
+                     static_cast<std::int64_t>(bytes);
+    auto peak = peak_.load();
+    while (now > peak && !peak_.compare_exchange_weak(peak, now)) {
+    }
+    allocations_.fetch_add(1);
+    return p;
+  }
+  void deallocate(void* ptr, std::size_t bytes) override {
+    if (!ptr) return;
+    std::free(ptr);
+    current_.fetch_sub(static_cast<std::int64_t>(bytes));
+  }
+  Device device() const override { return Device::cpu(); }
+  AllocatorStats stats() const { return {current_.load(), peak_.load(), allocations_.load()}; }
+
+ private:
+  std::atomic<std::int64_t> current_{0}, peak_{0}, allocations_{0};
+};
+
+CpuAllocator& cpu_instance() {
+  static CpuAllocator instance;
+  return instance;
+}
+
+}  // namespace
+
+Allocator& cpu_allocator() { return cpu_instance(); }
+AllocatorStats cpu_allocator_stats() { return cpu_instance().stats(); }
+
+Allocator& allocator_for(Device device) {
+  if (device.is_cpu()) return cpu_allocator();
+  DEEPOBS_CHECK(Device::cuda_built(), "device ", device.str(),
+                ": this deepobs build has no CUDA backend (configure with -DDEEPOBS_CUDA=ON)");
+  DEEPOBS_CHECK(Device::cuda_available(), "device ", device.str(),
+                ": no usable CUDA device on this machine (use --device cpu)");
+  throw Error(cat("device ", device.str(),
+                  ": CUDA tensors need the CUDA backend's caching allocator, which this build "
+                  "does not contain yet"));
+}
+
+}  // namespace deepobs

@@ -1,0 +1,23 @@
+// Row-major GEMM on the CPU through Eigen: C = alpha * op(A) * op(B) + beta * C, where op(X) is X
+// or its transpose. Shapes after op: A is m×k, B is k×n, C is m×n; the stored A is m×k (or k×m
+// when trans_a), the stored B k×n (or n×k when trans_b). All buffers are contiguous row-major.
+// Parallel across the CPU threads (kernels/cpu/threading.h).
+#pragma once
+
+#include <cstdint>
+
+namespace deepobs::kernels::cpu {
+
+template <class T>
+void gemm(bool trans_a, bool trans_b, std::int64_t m, std::int64_t n, std::int64_t k, T alpha,
+          const T* a, const T* b, T beta, T* c);
+
+// out[i, j] += bias[j] for an m×n row-major matrix.
+template <class T>
+void add_row_bias(T* out, const T* bias, std::int64_t m, std::int64_t n);
+
+// bias_grad[j] = sum_i g[i, j] for an m×n row-major matrix (overwrites bias_grad).
+template <class T>
+void column_sums(const T* g, std::int64_t m, std::int64_t n, T* bias_grad);
+
+}  // namespace deepobs::kernels::cpu

@@ -1,0 +1,41 @@
+#include "runner/info_command.h"
+
+#include <iomanip>
+
+#include "core/build_info.h"
+
+namespace deepobs::runner {
+namespace {
+
+std::string version_str(int v) {
+  if (v <= 0) return "none";
+  return std::to_string(v / 1000) + "." + std::to_string((v % 1000) / 10);
+}
+
+}  // namespace
+
+int info_command(std::ostream& out) {
+  const BuildInfo info = build_info();
+  out << "deepobs-cpp " << info.version << " (commit " << info.git_commit << ", "
+      << info.build_type << ", " << info.compiler << ")\n";
+  out << "CPU threads:   " << info.cpu_threads << "\n";
+  if (!info.cuda_built) {
+    out << "CUDA backend:  not built (CPU-only build; configure with -DDEEPOBS_CUDA=ON)\n";
+    return 0;
+  }
+  out << "CUDA backend:  built for sm_" << info.cuda_architectures << "; runtime "
+      << version_str(info.cuda_runtime) << ", driver " << version_str(info.cuda_driver)
+      << ", cuDNN " << info.cudnn << ", cuBLAS " << info.cublas << "\n";
+  if (info.gpus.empty()) {
+    out << "GPUs:          none usable"
+        << (info.cuda_error.empty() ? "" : " (" + info.cuda_error + ")") << "\n";
+  }
+  for (const auto& g : info.gpus) {
+    out << "GPU " << g.index << ":         " << g.name << ", compute " << g.compute_major << "."
+        << g.compute_minor << ", " << std::fixed << std::setprecision(1) << g.memory_gib
+        << " GiB, " << g.multiprocessors << " SMs\n";
+  }
+  return 0;
+}
+
+}  // namespace deepobs::runner
