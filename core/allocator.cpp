@@ -17,8 +17,8 @@ class CpuAllocator final : public Allocator {
     const std::size_t rounded = (bytes + kAlign - 1) / kAlign * kAlign;
     void* p = std::aligned_alloc(kAlign, rounded);
     DEEPOBS_CHECK(p != nullptr, "cpu allocator: out of memory allocating ", bytes, " bytes");
-    const auto now = current_.fetch_add(static_cast<std::int64_t>(bytes)) +
-                     static_cast<std::int64_t>(bytes);
+    const auto now =
+        current_.fetch_add(static_cast<std::int64_t>(bytes)) + static_cast<std::int64_t>(bytes);
     auto peak = peak_.load();
     while (now > peak && !peak_.compare_exchange_weak(peak, now)) {
     }
@@ -44,8 +44,12 @@ CpuAllocator& cpu_instance() {
 
 }  // namespace
 
-Allocator& cpu_allocator() { return cpu_instance(); }
-AllocatorStats cpu_allocator_stats() { return cpu_instance().stats(); }
+Allocator& cpu_allocator() {
+  return cpu_instance();
+}
+AllocatorStats cpu_allocator_stats() {
+  return cpu_instance().stats();
+}
 
 Allocator& allocator_for(Device device) {
   if (device.is_cpu()) return cpu_allocator();

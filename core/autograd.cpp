@@ -33,7 +33,9 @@ Tensor sum_cpu(const Tensor& a, const Tensor& b) {
 
 }  // namespace
 
-bool grad_enabled() { return t_grad_enabled; }
+bool grad_enabled() {
+  return t_grad_enabled;
+}
 
 bool needs_grad(std::initializer_list<Tensor> inputs) {
   if (!t_grad_enabled) return false;
@@ -51,7 +53,8 @@ bool needs_grad(const std::vector<Tensor>& inputs) {
 
 void record(const char* op, std::vector<Tensor> inputs, std::vector<Tensor> outputs,
             BackwardFn backward) {
-  for (auto& o : outputs) o.impl().requires_grad = true;
+  for (auto& o : outputs)
+    o.impl().requires_grad = true;
   t_tape.push_back(Node{op, std::move(inputs), std::move(outputs), std::move(backward)});
 }
 
@@ -109,8 +112,7 @@ void backward(const Tensor& root, const Tensor& grad_output) {
     if (node.outputs.size() == 1 && !grads_out[0].defined()) continue;
     std::vector<Tensor> grads_in = node.backward(grads_out);
     DEEPOBS_CHECK(grads_in.size() == node.inputs.size(), "backward: rule of ", node.op,
-                  " returned ", grads_in.size(), " gradients for ", node.inputs.size(),
-                  " inputs");
+                  " returned ", grads_in.size(), " gradients for ", node.inputs.size(), " inputs");
     for (std::size_t k = 0; k < grads_in.size(); ++k) {
       const Tensor& in = node.inputs[k];
       if (!grads_in[k].defined() || !in.defined() || !in.requires_grad()) continue;
@@ -127,17 +129,26 @@ void backward(const Tensor& root, const Tensor& grad_output) {
   }
 }
 
-void clear_tape() { t_tape.clear(); }
+void clear_tape() {
+  t_tape.clear();
+}
 
-std::size_t tape_size() { return t_tape.size(); }
+std::size_t tape_size() {
+  return t_tape.size();
+}
 
 std::vector<std::string> tape_ops() {
   std::vector<std::string> ops;
-  for (const auto& n : t_tape) ops.emplace_back(n.op);
+  for (const auto& n : t_tape)
+    ops.emplace_back(n.op);
   return ops;
 }
 
-NoGrad::NoGrad() : previous_(t_grad_enabled) { t_grad_enabled = false; }
-NoGrad::~NoGrad() { t_grad_enabled = previous_; }
+NoGrad::NoGrad() : previous_(t_grad_enabled) {
+  t_grad_enabled = false;
+}
+NoGrad::~NoGrad() {
+  t_grad_enabled = previous_;
+}
 
 }  // namespace deepobs::autograd

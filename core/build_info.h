@@ -17,12 +17,12 @@ struct GpuInfo {
 };
 
 struct BuildInfo {
-  std::string version;        // deepobs-cpp version, e.g. "0.1.0"
-  std::string git_commit;     // commit the build was configured from, or "unknown"
-  std::string compiler;       // e.g. "GNU 12.2.0"
-  std::string build_type;     // CMake build type
-  bool cuda_built = false;    // built with the CUDA backend
-  std::string cuda_architectures;  // compiled GPU architectures, "" without CUDA
+  std::string version;                    // deepobs-cpp version, e.g. "0.1.0"
+  std::string git_commit;                 // commit the build was configured from, or "unknown"
+  std::string compiler;                   // e.g. "GNU 12.2.0"
+  std::string build_type;                 // CMake build type
+  bool cuda_built = false;                // built with the CUDA backend
+  std::string cuda_architectures;         // compiled GPU architectures, "" without CUDA
   int cuda_runtime = 0, cuda_driver = 0;  // 1000*major + 10*minor; 0 = none
   std::size_t cudnn = 0;
   int cublas = 0;

@@ -1,6 +1,5 @@
 #include "core/device.h"
 
-
 #include "core/error.h"
 #if DEEPOBS_WITH_CUDA
 #include "kernels/cuda/device_query.h"
@@ -30,7 +29,9 @@ int Device::cuda_device_count() {
 #endif
 }
 
-bool Device::cuda_available() { return cuda_device_count() > 0; }
+bool Device::cuda_available() {
+  return cuda_device_count() > 0;
+}
 
 Device Device::parse(const std::string& text) {
   if (text == "cpu") return cpu();
@@ -38,7 +39,8 @@ Device Device::parse(const std::string& text) {
   if (text.rfind("cuda:", 0) == 0 && text.size() > 5) {
     const std::string digits = text.substr(5);
     bool ok = digits.size() <= 4;
-    for (char c : digits) ok = ok && c >= '0' && c <= '9';
+    for (char c : digits)
+      ok = ok && c >= '0' && c <= '9';
     if (ok) return cuda(std::stoi(digits));
   }
   throw Error(cat("unknown device '", text, "' (expected cpu, cuda or cuda:N)"));

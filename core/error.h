@@ -27,7 +27,7 @@ std::string cat(Args&&... args) {
 }  // namespace deepobs
 
 // Throws deepobs::Error with the concatenated message when `cond` is false.
-#define DEEPOBS_CHECK(cond, ...)                                   \
-  do {                                                             \
+#define DEEPOBS_CHECK(cond, ...)                                      \
+  do {                                                                \
     if (!(cond)) throw ::deepobs::Error(::deepobs::cat(__VA_ARGS__)); \
   } while (0)

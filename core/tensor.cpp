@@ -8,7 +8,8 @@ namespace {
 std::shared_ptr<detail::TensorImpl> make_impl(const Shape& shape, DType dtype, Device device) {
   auto impl = std::make_shared<detail::TensorImpl>();
   const auto n = shape_numel(shape);
-  impl->storage = std::make_shared<Storage>(static_cast<std::size_t>(n) * dtype_size(dtype), device);
+  impl->storage =
+      std::make_shared<Storage>(static_cast<std::size_t>(n) * dtype_size(dtype), device);
   impl->shape = shape;
   impl->dtype = dtype;
   return impl;
@@ -23,11 +24,21 @@ void require_cpu(const char* what, const Tensor& t) {
 template <class F>
 void dispatch_all(const Tensor& t, F&& f) {
   switch (t.dtype()) {
-    case DType::F32: f(t.data<float>()); return;
-    case DType::F64: f(t.data<double>()); return;
-    case DType::I32: f(t.data<std::int32_t>()); return;
-    case DType::I64: f(t.data<std::int64_t>()); return;
-    case DType::U8: f(t.data<std::uint8_t>()); return;
+    case DType::F32:
+      f(t.data<float>());
+      return;
+    case DType::F64:
+      f(t.data<double>());
+      return;
+    case DType::I32:
+      f(t.data<std::int32_t>());
+      return;
+    case DType::I64:
+      f(t.data<std::int64_t>());
+      return;
+    case DType::U8:
+      f(t.data<std::uint8_t>());
+      return;
   }
 }
 
@@ -108,7 +119,8 @@ template std::uint8_t* Tensor::data<std::uint8_t>() const;
 void* Tensor::raw_data() const {
   auto& i = impl();
   if (!i.storage->data()) return nullptr;
-  return static_cast<char*>(i.storage->data()) + i.offset * static_cast<std::int64_t>(dtype_size(i.dtype));
+  return static_cast<char*>(i.storage->data()) +
+         i.offset * static_cast<std::int64_t>(dtype_size(i.dtype));
 }
 
 template <class T>
@@ -116,7 +128,8 @@ std::vector<T> Tensor::to_vector() const {
   require_cpu("Tensor::to_vector", *this);
   std::vector<T> out(static_cast<std::size_t>(numel()));
   dispatch_all(*this, [&](auto* p) {
-    for (std::size_t k = 0; k < out.size(); ++k) out[k] = static_cast<T>(p[k]);
+    for (std::size_t k = 0; k < out.size(); ++k)
+      out[k] = static_cast<T>(p[k]);
   });
   return out;
 }
@@ -144,8 +157,8 @@ Tensor Tensor::view(const Shape& new_shape) const {
 
 Tensor Tensor::narrow0(std::int64_t start, std::int64_t length) const {
   DEEPOBS_CHECK(dim() >= 1, "narrow0: needs at least one dimension, got ", str());
-  DEEPOBS_CHECK(start >= 0 && length >= 0 && start + length <= shape()[0], "narrow0: rows [",
-                start, ", ", start + length, ") out of range for ", str());
+  DEEPOBS_CHECK(start >= 0 && length >= 0 && start + length <= shape()[0], "narrow0: rows [", start,
+                ", ", start + length, ") out of range for ", str());
   auto v = std::make_shared<detail::TensorImpl>();
   v->storage = impl().storage;
   Shape s = shape();
@@ -170,7 +183,8 @@ Tensor Tensor::to(DType target) const {
   dispatch_all(*this, [&](auto* src) {
     dispatch_all(out, [&](auto* dst) {
       using D = std::remove_pointer_t<decltype(dst)>;
-      for (std::size_t k = 0; k < n; ++k) dst[k] = static_cast<D>(src[k]);
+      for (std::size_t k = 0; k < n; ++k)
+        dst[k] = static_cast<D>(src[k]);
     });
   });
   return out;
@@ -198,7 +212,8 @@ void Tensor::fill(double value) const {
   dispatch_all(*this, [&](auto* p) {
     using T = std::remove_pointer_t<decltype(p)>;
     const T v = static_cast<T>(value);
-    for (std::size_t k = 0; k < n; ++k) p[k] = v;
+    for (std::size_t k = 0; k < n; ++k)
+      p[k] = v;
   });
 }
 
@@ -207,26 +222,30 @@ bool Tensor::same_storage(const Tensor& other) const {
 }
 
 Tensor& Tensor::set_requires_grad(bool on) {
-  DEEPOBS_CHECK(!on || is_floating(dtype()), "set_requires_grad: only floating tensors can have "
-                                             "gradients, got ",
+  DEEPOBS_CHECK(!on || is_floating(dtype()),
+                "set_requires_grad: only floating tensors can have "
+                "gradients, got ",
                 str());
   impl().requires_grad = on;
   return *this;
 }
 
-Tensor Tensor::grad() const { return impl().grad ? Tensor(impl().grad) : Tensor(); }
+Tensor Tensor::grad() const {
+  return impl().grad ? Tensor(impl().grad) : Tensor();
+}
 
 void Tensor::set_grad_buffer(const Tensor& buffer) const {
-  DEEPOBS_CHECK(buffer.shape() == shape() && buffer.dtype() == dtype() &&
-                    buffer.device() == device(),
-                "set_grad_buffer: buffer ", buffer.str(), " does not match tensor ", str());
+  DEEPOBS_CHECK(
+      buffer.shape() == shape() && buffer.dtype() == dtype() && buffer.device() == device(),
+      "set_grad_buffer: buffer ", buffer.str(), " does not match tensor ", str());
   impl().grad = buffer.impl_ptr();
   impl().grad_owned = true;
+  impl().grad_is_buffer = true;
 }
 
 void Tensor::zero_grad() const {
   auto& i = impl();
-  if (i.grad && i.grad_owned) {
+  if (i.grad && i.grad_is_buffer) {
     Tensor(i.grad).fill(0.0);
   } else {
     i.grad.reset();
@@ -253,8 +272,7 @@ void check_same_dtype_device(const char* op, const Tensor& a, const Tensor& b) {
 
 void check_rank(const char* op, const char* what, const Tensor& t, std::int64_t rank) {
   DEEPOBS_CHECK(t.defined(), op, ": ", what, " is an undefined tensor");
-  DEEPOBS_CHECK(t.dim() == rank, op, ": ", what, " must have ", rank, " dimensions, got ",
-                t.str());
+  DEEPOBS_CHECK(t.dim() == rank, op, ": ", what, " must have ", rank, " dimensions, got ", t.str());
 }
 
 }  // namespace deepobs

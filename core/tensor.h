@@ -33,6 +33,8 @@ struct TensorImpl {
   // True when `grad` is a buffer this tensor owns exclusively (e.g. a view into the flat gradient
   // buffer) and may be accumulated into in place; false when it may alias another tensor.
   bool grad_owned = false;
+  // True when `grad` was installed with set_grad_buffer(): it persists and zero_grad() zeroes it.
+  bool grad_is_buffer = false;
 };
 }  // namespace detail
 

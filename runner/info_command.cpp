@@ -16,8 +16,8 @@ std::string version_str(int v) {
 
 int info_command(std::ostream& out) {
   const BuildInfo info = build_info();
-  out << "deepobs-cpp " << info.version << " (commit " << info.git_commit << ", "
-      << info.build_type << ", " << info.compiler << ")\n";
+  out << "deepobs-cpp " << info.version << " (commit " << info.git_commit << ", " << info.build_type
+      << ", " << info.compiler << ")\n";
   out << "CPU threads:   " << info.cpu_threads << "\n";
   if (!info.cuda_built) {
     out << "CUDA backend:  not built (CPU-only build; configure with -DDEEPOBS_CUDA=ON)\n";
@@ -32,8 +32,8 @@ int info_command(std::ostream& out) {
   }
   for (const auto& g : info.gpus) {
     out << "GPU " << g.index << ":         " << g.name << ", compute " << g.compute_major << "."
-        << g.compute_minor << ", " << std::fixed << std::setprecision(1) << g.memory_gib
-        << " GiB, " << g.multiprocessors << " SMs\n";
+        << g.compute_minor << ", " << std::fixed << std::setprecision(1) << g.memory_gib << " GiB, "
+        << g.multiprocessors << " SMs\n";
   }
   return 0;
 }

@@ -10,9 +10,12 @@ namespace deepobs::ops::detail {
 template <class F>
 decltype(auto) dispatch_floating(const char* op, const Tensor& t, F&& f) {
   switch (t.dtype()) {
-    case DType::F32: return f(float{});
-    case DType::F64: return f(double{});
-    default: throw Error(cat(op, ": needs an f32 or f64 tensor, got ", t.str()));
+    case DType::F32:
+      return f(float{});
+    case DType::F64:
+      return f(double{});
+    default:
+      throw Error(cat(op, ": needs an f32 or f64 tensor, got ", t.str()));
   }
 }
 

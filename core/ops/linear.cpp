@@ -74,10 +74,10 @@ Tensor dense(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   }
   if (autograd::needs_grad({x, weight, bias})) {
     autograd::record("dense", {x, weight, bias}, y, [x, weight, bias](const Tensor& g) {
-      Tensor gx = x.requires_grad() ? matmul_raw("dense backward", g, weight, false, true)
-                                    : Tensor();
-      Tensor gw = weight.requires_grad() ? matmul_raw("dense backward", x, g, true, false)
-                                         : Tensor();
+      Tensor gx =
+          x.requires_grad() ? matmul_raw("dense backward", g, weight, false, true) : Tensor();
+      Tensor gw =
+          weight.requires_grad() ? matmul_raw("dense backward", x, g, true, false) : Tensor();
       Tensor gb = bias.defined() && bias.requires_grad() ? bias_grad(g) : Tensor();
       return std::vector<Tensor>{gx, gw, gb};
     });

@@ -46,10 +46,10 @@ void column_sums(const T* g, std::int64_t m, std::int64_t n, T* bias_grad) {
   out = CMap<T>(g, m, n).colwise().sum();
 }
 
-#define DEEPOBS_INSTANTIATE(T)                                                                 \
-  template void gemm<T>(bool, bool, std::int64_t, std::int64_t, std::int64_t, T, const T*,     \
-                        const T*, T, T*);                                                      \
-  template void add_row_bias<T>(T*, const T*, std::int64_t, std::int64_t);                     \
+#define DEEPOBS_INSTANTIATE(T)                                                             \
+  template void gemm<T>(bool, bool, std::int64_t, std::int64_t, std::int64_t, T, const T*, \
+                        const T*, T, T*);                                                  \
+  template void add_row_bias<T>(T*, const T*, std::int64_t, std::int64_t);                 \
   template void column_sums<T>(const T*, std::int64_t, std::int64_t, T*);
 DEEPOBS_INSTANTIATE(float)
 DEEPOBS_INSTANTIATE(double)

@@ -6,7 +6,9 @@
 
 namespace deepobs::kernels::cpu {
 
-int cpu_threads() { return Eigen::nbThreads(); }
+int cpu_threads() {
+  return Eigen::nbThreads();
+}
 
 void set_cpu_threads(int n) {
   if (n < 1) n = 1;

@@ -33,20 +33,20 @@ class CudaError : public std::runtime_error {
                                       __FILE__, __LINE__);                                \
   } while (0)
 
-#define DEEPOBS_CUBLAS_CHECK(call)                                                            \
-  do {                                                                                        \
-    const cublasStatus_t deepobs_status_ = (call);                                            \
-    if (deepobs_status_ != CUBLAS_STATUS_SUCCESS)                                             \
+#define DEEPOBS_CUBLAS_CHECK(call)                                                             \
+  do {                                                                                         \
+    const cublasStatus_t deepobs_status_ = (call);                                             \
+    if (deepobs_status_ != CUBLAS_STATUS_SUCCESS)                                              \
       ::deepobs::kernels::cuda::raise("cuBLAS", #call, cublasGetStatusString(deepobs_status_), \
-                                      __FILE__, __LINE__);                                    \
+                                      __FILE__, __LINE__);                                     \
   } while (0)
 
-#define DEEPOBS_CUDNN_CHECK(call)                                                            \
-  do {                                                                                       \
-    const cudnnStatus_t deepobs_status_ = (call);                                            \
-    if (deepobs_status_ != CUDNN_STATUS_SUCCESS)                                             \
+#define DEEPOBS_CUDNN_CHECK(call)                                                           \
+  do {                                                                                      \
+    const cudnnStatus_t deepobs_status_ = (call);                                           \
+    if (deepobs_status_ != CUDNN_STATUS_SUCCESS)                                            \
       ::deepobs::kernels::cuda::raise("cuDNN", #call, cudnnGetErrorString(deepobs_status_), \
-                                      __FILE__, __LINE__);                                   \
+                                      __FILE__, __LINE__);                                  \
   } while (0)
 
 // Checks the launch of the kernel just issued.

@@ -45,7 +45,9 @@ int driver_version() {
   return v;
 }
 
-std::size_t cudnn_version() { return cudnnGetVersion(); }
+std::size_t cudnn_version() {
+  return cudnnGetVersion();
+}
 
 int cublas_version() {
   int v = 0;

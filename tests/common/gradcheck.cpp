@@ -18,7 +18,8 @@ double objective(const TensorFn& f, const std::vector<Tensor>& inputs, const Ten
   const auto yv = y.to_vector<double>();
   const auto rv = r.to_vector<double>();
   double acc = 0.0;
-  for (std::size_t i = 0; i < yv.size(); ++i) acc += yv[i] * rv[i];
+  for (std::size_t i = 0; i < yv.size(); ++i)
+    acc += yv[i] * rv[i];
   return acc;
 }
 
@@ -28,7 +29,8 @@ Tensor random_tensor(const Shape& shape, unsigned seed, double lo, double hi) {
   std::mt19937 gen(seed);
   std::uniform_real_distribution<double> dist(lo, hi);
   std::vector<double> v(static_cast<std::size_t>(shape_numel(shape)));
-  for (auto& x : v) x = dist(gen);
+  for (auto& x : v)
+    x = dist(gen);
   return Tensor::from_vector(v, shape);
 }
 
@@ -78,8 +80,8 @@ void check_gradients(const std::string& name, const TensorFn& f, const std::vect
       }
       ++checked;
       const double numeric = (jp - jm) / (2 * h);
-      const double err = std::abs(a[i] - numeric) /
-                         std::max({1.0, std::abs(a[i]), std::abs(numeric)});
+      const double err =
+          std::abs(a[i] - numeric) / std::max({1.0, std::abs(a[i]), std::abs(numeric)});
       if (err > options.tolerance && failures++ < 10) {
         ADD_FAILURE() << name << ": input " << k << " element " << i << ": analytic " << a[i]
                       << " vs numeric " << numeric << " (relative error " << err << ")";

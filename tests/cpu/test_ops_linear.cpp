@@ -31,16 +31,15 @@ TEST(OpsLinear, MatmulGradientAllTransposes) {
       const Tensor a = random_tensor(ta ? Shape{4, 3} : Shape{3, 4}, 1);
       const Tensor b = random_tensor(tb ? Shape{5, 4} : Shape{4, 5}, 2);
       check_gradients(
-          "matmul", [=](const std::vector<Tensor>& in) { return ops::matmul(in[0], in[1], ta, tb); },
-          {a, b});
+          "matmul",
+          [=](const std::vector<Tensor>& in) { return ops::matmul(in[0], in[1], ta, tb); }, {a, b});
     }
 }
 
 TEST(OpsLinear, DenseGradient) {
-  check_gradients(
-      "dense",
-      [](const std::vector<Tensor>& in) { return ops::dense(in[0], in[1], in[2]); },
-      {random_tensor({3, 4}, 1), random_tensor({4, 5}, 2), random_tensor({5}, 3)});
+  check_gradients("dense",
+                  [](const std::vector<Tensor>& in) { return ops::dense(in[0], in[1], in[2]); },
+                  {random_tensor({3, 4}, 1), random_tensor({4, 5}, 2), random_tensor({5}, 3)});
 }
 
 TEST(OpsLinear, ShapeErrorsNameOpAndShapes) {

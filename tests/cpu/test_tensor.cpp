@@ -11,7 +11,8 @@ TEST(Tensor, CreationAndAccess) {
   EXPECT_EQ(t.numel(), 6);
   EXPECT_EQ(t.dtype(), DType::F32);
   EXPECT_TRUE(t.device().is_cpu());
-  for (float v : t.to_vector<float>()) EXPECT_EQ(v, 1.5f);
+  for (float v : t.to_vector<float>())
+    EXPECT_EQ(v, 1.5f);
   EXPECT_EQ(t.str(), "f32[2,3] on cpu");
 }
 
