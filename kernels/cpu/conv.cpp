@@ -1,0 +1,344 @@
+#include "kernels/cpu/conv.h"
+
+#include <algorithm>
+#include <vector>
+
+#include <omp.h>
+
+#include <Eigen/Core>
+
+#include "kernels/cpu/gemm.h"
+
+namespace deepobs::kernels::cpu {
+namespace {
+
+// Derived sizes of one geometry, computed once per call.
+struct Dims {
+  std::int64_t k;     // rows of the im2col matrix: in_channels · kernel_h · kernel_w
+  std::int64_t p;     // output pixels per image and channel: out_h · out_w
+  std::int64_t hw;    // input pixels per image and channel
+  std::int64_t band;  // output rows per im2col band (out_h unless the image's matrix is too big)
+  std::int64_t x_img, y_img;  // elements per image of x and y
+};
+
+Dims dims_of(const ConvGeometry& g, std::int64_t max_col_elements) {
+  Dims d{};
+  d.k = g.in_channels * g.kernel_h * g.kernel_w;
+  d.p = g.out_h * g.out_w;
+  d.hw = g.in_h * g.in_w;
+  const std::int64_t per_row = std::max<std::int64_t>(d.k * g.out_w, 1);
+  d.band =
+      std::clamp<std::int64_t>(max_col_elements / per_row, 1, std::max<std::int64_t>(g.out_h, 1));
+  d.x_img = g.in_channels * d.hw;
+  d.y_img = g.out_channels * d.p;
+  return d;
+}
+
+// A 1×1 window that neither strides nor pads reads x_n itself as its im2col matrix, so the GEMMs
+// can run on the tensors directly.
+bool is_pointwise(const ConvGeometry& g) {
+  return g.kernel_h == 1 && g.kernel_w == 1 && g.stride_h == 1 && g.stride_w == 1 &&
+         g.pad_top == 0 && g.pad_left == 0 && g.out_h == g.in_h && g.out_w == g.in_w;
+}
+
+// Growable per-thread buffers (slot 0: an im2col band, slot 1: a band of y or dy when an image
+// needs several bands). OpenMP keeps its worker threads, so steady-state training reuses them and
+// does not pay for fresh pages on every conv.
+template <class T>
+T* scratch(int slot, std::int64_t n) {
+  thread_local std::vector<T> buffers[2];
+  auto& b = buffers[slot];
+  if (static_cast<std::int64_t>(b.size()) < n) b.resize(static_cast<std::size_t>(n));
+  return b.data();
+}
+
+// Output columns q ∈ [lo, hi) whose input column q·stride − pad + offset lies inside [0, extent).
+struct ValidRange {
+  std::int64_t lo, hi;
+};
+
+ValidRange valid_range(std::int64_t extent, std::int64_t out, std::int64_t stride, std::int64_t pad,
+                       std::int64_t offset) {
+  const std::int64_t first = pad - offset;              // q·stride ≥ first
+  const std::int64_t last = extent - 1 + pad - offset;  // q·stride ≤ last
+  const std::int64_t lo = first <= 0 ? 0 : (first + stride - 1) / stride;
+  const std::int64_t hi = last < 0 ? 0 : std::min(out, last / stride + 1);
+  return {std::min(lo, hi), hi};
+}
+
+// im2col of output rows [row0, row0 + rows) of one image into col [k, rows·out_w]: row (c, i, j),
+// column (oh − row0)·out_w + ow holds x[c, oh·sh − pt + i, ow·sw − pl + j], 0 outside the image.
+template <class T>
+void im2col_band(const ConvGeometry& g, const Dims& d, const T* x_img, std::int64_t row0,
+                 std::int64_t rows, T* col) {
+  const std::int64_t ld = rows * g.out_w;
+  for (std::int64_t c = 0; c < g.in_channels; ++c) {
+    const T* src = x_img + c * d.hw;
+    for (std::int64_t i = 0; i < g.kernel_h; ++i) {
+      for (std::int64_t j = 0; j < g.kernel_w; ++j) {
+        T* dst = col + ((c * g.kernel_h + i) * g.kernel_w + j) * ld;
+        const ValidRange cols = valid_range(g.in_w, g.out_w, g.stride_w, g.pad_left, j);
+        for (std::int64_t r = 0; r < rows; ++r) {
+          T* out = dst + r * g.out_w;
+          const std::int64_t ih = (row0 + r) * g.stride_h - g.pad_top + i;
+          if (ih < 0 || ih >= g.in_h) {
+            std::fill(out, out + g.out_w, T(0));
+            continue;
+          }
+          const T* row = src + ih * g.in_w - g.pad_left + j;  // row[ow·sw] is the input pixel
+          std::fill(out, out + cols.lo, T(0));
+          if (g.stride_w == 1) {
+            std::copy(row + cols.lo, row + cols.hi, out + cols.lo);
+          } else {
+            for (std::int64_t ow = cols.lo; ow < cols.hi; ++ow)
+              out[ow] = row[ow * g.stride_w];
+          }
+          std::fill(out + cols.hi, out + g.out_w, T(0));
+        }
+      }
+    }
+  }
+}
+
+// The adjoint of im2col_band: adds every entry of col to the input pixel it was read from.
+template <class T>
+void col2im_band(const ConvGeometry& g, const Dims& d, const T* col, std::int64_t row0,
+                 std::int64_t rows, T* dx_img) {
+  const std::int64_t ld = rows * g.out_w;
+  for (std::int64_t c = 0; c < g.in_channels; ++c) {
+    T* dst = dx_img + c * d.hw;
+    for (std::int64_t i = 0; i < g.kernel_h; ++i) {
+      for (std::int64_t j = 0; j < g.kernel_w; ++j) {
+        const T* src = col + ((c * g.kernel_h + i) * g.kernel_w + j) * ld;
+        const ValidRange cols = valid_range(g.in_w, g.out_w, g.stride_w, g.pad_left, j);
+        for (std::int64_t r = 0; r < rows; ++r) {
+          const std::int64_t ih = (row0 + r) * g.stride_h - g.pad_top + i;
+          if (ih < 0 || ih >= g.in_h) continue;
+          const T* in = src + r * g.out_w;
+          T* row = dst + ih * g.in_w - g.pad_left + j;
+          if (g.stride_w == 1) {
+            for (std::int64_t ow = cols.lo; ow < cols.hi; ++ow)
+              row[ow] += in[ow];
+          } else {
+            for (std::int64_t ow = cols.lo; ow < cols.hi; ++ow)
+              row[ow * g.stride_w] += in[ow];
+          }
+        }
+      }
+    }
+  }
+}
+
+// Copies the first n columns of each of `rows` rows between row-major matrices with row lengths
+// src_ld and dst_ld: how a band of y or dy ([channels, out_h·out_w] per image) is packed into, or
+// unpacked from, a contiguous GEMM operand.
+template <class T>
+void copy_band(const T* src, std::int64_t src_ld, T* dst, std::int64_t dst_ld, std::int64_t rows,
+               std::int64_t n) {
+  for (std::int64_t r = 0; r < rows; ++r)
+    std::copy(src + r * src_ld, src + r * src_ld + n, dst + r * dst_ld);
+}
+
+// Below this many multiply-adds per call (≈ 0.1 ms on one core) an OpenMP region costs more than
+// it saves, and on a loaded machine its spinning threads cost far more.
+constexpr std::int64_t kMinParallelMacs = std::int64_t{1} << 20;
+// Below this many elements the same holds for the bias loops.
+constexpr std::int64_t kMinParallelElements = std::int64_t{1} << 16;
+
+// Images are independent, so a batch of at least two is spread over the OpenMP threads (each image
+// wholly on one thread, its GEMMs single-threaded inside the parallel region); otherwise images run
+// in sequence and Eigen threads each GEMM when it is large enough.
+bool parallel_over_images(const ConvGeometry& g, const Dims& d) {
+  return g.batch >= 2 && omp_get_max_threads() > 1 &&
+         g.batch * g.out_channels * d.p * d.k >= kMinParallelMacs;
+}
+
+template <class T>
+void add_bias_image(const Dims& d, std::int64_t channels, const T* bias, T* y_img) {
+  for (std::int64_t c = 0; c < channels; ++c) {
+    Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>>(y_img + c * d.p, d.p) += bias[c];
+  }
+}
+
+template <class T>
+void forward_image(const ConvGeometry& g, const Dims& d, const T* x_img, const T* w, const T* bias,
+                   T* y_img) {
+  if (is_pointwise(g)) {
+    gemm<T>(false, false, g.out_channels, d.p, g.in_channels, T(1), w, x_img, T(0), y_img);
+    if (bias != nullptr) add_bias_image(d, g.out_channels, bias, y_img);
+    return;
+  }
+  T* col = scratch<T>(0, d.k * d.band * g.out_w);
+  for (std::int64_t row0 = 0; row0 < g.out_h; row0 += d.band) {
+    const std::int64_t rows = std::min(d.band, g.out_h - row0), n = rows * g.out_w;
+    im2col_band(g, d, x_img, row0, rows, col);
+    if (rows == g.out_h) {
+      gemm<T>(false, false, g.out_channels, n, d.k, T(1), w, col, T(0), y_img);
+    } else {
+      T* out = scratch<T>(1, g.out_channels * n);
+      gemm<T>(false, false, g.out_channels, n, d.k, T(1), w, col, T(0), out);
+      copy_band(out, n, y_img + row0 * g.out_w, d.p, g.out_channels, n);
+    }
+  }
+  if (bias != nullptr) add_bias_image(d, g.out_channels, bias, y_img);
+}
+
+template <class T>
+void backward_data_image(const ConvGeometry& g, const Dims& d, const T* dy_img, const T* w,
+                         T* dx_img) {
+  if (is_pointwise(g)) {
+    gemm<T>(true, false, g.in_channels, d.p, g.out_channels, T(1), w, dy_img, T(0), dx_img);
+    return;
+  }
+  std::fill(dx_img, dx_img + d.x_img, T(0));
+  T* col = scratch<T>(0, d.k * d.band * g.out_w);
+  for (std::int64_t row0 = 0; row0 < g.out_h; row0 += d.band) {
+    const std::int64_t rows = std::min(d.band, g.out_h - row0), n = rows * g.out_w;
+    const T* grad = dy_img;
+    if (rows != g.out_h) {
+      T* packed = scratch<T>(1, g.out_channels * n);
+      copy_band(dy_img + row0 * g.out_w, d.p, packed, n, g.out_channels, n);
+      grad = packed;
+    }
+    // dcol [k, n] = wᵀ · dy; w is stored [out_channels, k].
+    gemm<T>(true, false, d.k, n, g.out_channels, T(1), w, grad, T(0), col);
+    col2im_band(g, d, col, row0, rows, dx_img);
+  }
+}
+
+// dw_part (+)= dy_n · im2col(x_n)ᵀ; `accumulate` false overwrites dw_part.
+template <class T>
+void backward_filter_image(const ConvGeometry& g, const Dims& d, const T* x_img, const T* dy_img,
+                           T* dw_part, bool accumulate) {
+  if (is_pointwise(g)) {
+    gemm<T>(false, true, g.out_channels, g.in_channels, d.p, T(1), dy_img, x_img,
+            accumulate ? T(1) : T(0), dw_part);
+    return;
+  }
+  T* col = scratch<T>(0, d.k * d.band * g.out_w);
+  for (std::int64_t row0 = 0; row0 < g.out_h; row0 += d.band) {
+    const std::int64_t rows = std::min(d.band, g.out_h - row0), n = rows * g.out_w;
+    im2col_band(g, d, x_img, row0, rows, col);
+    const T* grad = dy_img;
+    if (rows != g.out_h) {
+      T* packed = scratch<T>(1, g.out_channels * n);
+      copy_band(dy_img + row0 * g.out_w, d.p, packed, n, g.out_channels, n);
+      grad = packed;
+    }
+    gemm<T>(false, true, g.out_channels, d.k, n, T(1), grad, col,
+            accumulate || row0 > 0 ? T(1) : T(0), dw_part);
+  }
+}
+
+}  // namespace
+
+template <class T>
+void conv2d_forward(const ConvGeometry& g, const T* x, const T* w, const T* bias, T* y,
+                    std::int64_t max_col_elements) {
+  const Dims d = dims_of(g, max_col_elements);
+  if (parallel_over_images(g, d)) {
+#pragma omp parallel for schedule(static)
+    for (std::int64_t n = 0; n < g.batch; ++n) {
+      forward_image(g, d, x + n * d.x_img, w, bias, y + n * d.y_img);
+    }
+  } else {
+    for (std::int64_t n = 0; n < g.batch; ++n) {
+      forward_image(g, d, x + n * d.x_img, w, bias, y + n * d.y_img);
+    }
+  }
+}
+
+template <class T>
+void conv2d_backward_data(const ConvGeometry& g, const T* dy, const T* w, T* dx,
+                          std::int64_t max_col_elements) {
+  const Dims d = dims_of(g, max_col_elements);
+  if (parallel_over_images(g, d)) {
+#pragma omp parallel for schedule(static)
+    for (std::int64_t n = 0; n < g.batch; ++n) {
+      backward_data_image(g, d, dy + n * d.y_img, w, dx + n * d.x_img);
+    }
+  } else {
+    for (std::int64_t n = 0; n < g.batch; ++n) {
+      backward_data_image(g, d, dy + n * d.y_img, w, dx + n * d.x_img);
+    }
+  }
+}
+
+template <class T>
+void conv2d_backward_filter(const ConvGeometry& g, const T* x, const T* dy, T* dw,
+                            std::int64_t max_col_elements) {
+  const Dims d = dims_of(g, max_col_elements);
+  const std::int64_t w_size = g.out_channels * d.k;
+  if (g.batch == 0) {
+    std::fill(dw, dw + w_size, T(0));
+    return;
+  }
+  if (!parallel_over_images(g, d)) {
+    for (std::int64_t n = 0; n < g.batch; ++n) {
+      backward_filter_image(g, d, x + n * d.x_img, dy + n * d.y_img, dw, n > 0);
+    }
+    return;
+  }
+  // Each thread sums a contiguous range of images into its own partial (thread 0 into dw); the
+  // partials are then added in thread order. The result depends on the thread count (which fixes
+  // the ranges) but not on scheduling.
+  const int threads = static_cast<int>(std::min<std::int64_t>(omp_get_max_threads(), g.batch));
+  std::vector<T> partials(static_cast<std::size_t>((threads - 1) * w_size));
+  int used = threads;
+#pragma omp parallel num_threads(threads)
+  {
+    const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+#pragma omp single
+    used = nt;
+    const std::int64_t begin = g.batch * t / nt, end = g.batch * (t + 1) / nt;
+    T* part = t == 0 ? dw : partials.data() + (t - 1) * w_size;
+    for (std::int64_t n = begin; n < end; ++n) {
+      backward_filter_image(g, d, x + n * d.x_img, dy + n * d.y_img, part, n > begin);
+    }
+  }
+  for (int t = 1; t < used; ++t) {
+    const T* part = partials.data() + (t - 1) * w_size;
+    for (std::int64_t i = 0; i < w_size; ++i)
+      dw[i] += part[i];
+  }
+}
+
+template <class T>
+void add_channel_bias(T* y, const T* bias, std::int64_t batch, std::int64_t channels,
+                      std::int64_t spatial) {
+#pragma omp parallel for schedule(static) if (batch * channels * spatial >= kMinParallelElements)
+  for (std::int64_t plane = 0; plane < batch * channels; ++plane) {
+    Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>>(y + plane * spatial, spatial) +=
+        bias[plane % channels];
+  }
+}
+
+template <class T>
+void channel_sums(const T* dy, std::int64_t batch, std::int64_t channels, std::int64_t spatial,
+                  T* bias_grad) {
+#pragma omp parallel for schedule(static) if (batch * channels * spatial >= kMinParallelElements)
+  for (std::int64_t c = 0; c < channels; ++c) {
+    T acc = T(0);
+    for (std::int64_t n = 0; n < batch; ++n) {
+      acc += Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>>(dy + (n * channels + c) * spatial,
+                                                                  spatial)
+                 .sum();
+    }
+    bias_grad[c] = acc;
+  }
+}
+
+#define DEEPOBS_INSTANTIATE(T)                                                               \
+  template void conv2d_forward<T>(const ConvGeometry&, const T*, const T*, const T*, T*,     \
+                                  std::int64_t);                                             \
+  template void conv2d_backward_data<T>(const ConvGeometry&, const T*, const T*, T*,         \
+                                        std::int64_t);                                       \
+  template void conv2d_backward_filter<T>(const ConvGeometry&, const T*, const T*, T*,       \
+                                          std::int64_t);                                     \
+  template void add_channel_bias<T>(T*, const T*, std::int64_t, std::int64_t, std::int64_t); \
+  template void channel_sums<T>(const T*, std::int64_t, std::int64_t, std::int64_t, T*);
+DEEPOBS_INSTANTIATE(float)
+DEEPOBS_INSTANTIATE(double)
+#undef DEEPOBS_INSTANTIATE
+
+}  // namespace deepobs::kernels::cpu

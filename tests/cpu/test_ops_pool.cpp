@@ -1,0 +1,158 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "core/autograd.h"
+#include "core/ops/pool.h"
+#include "tests/common/gradcheck.h"
+
+namespace deepobs {
+namespace {
+
+using ops::Padding2d;
+using ops::PaddingMode;
+using testing::check_gradients;
+using testing::random_tensor;
+
+// x = [[1,2,3],[4,5,6],[7,8,9]]; 3×3/1 'same' pads 1 on every side.
+TEST(OpsPool, AvgPoolDividesByNonPaddedCount) {
+  const Tensor x = Tensor::from_vector<float>({1, 2, 3, 4, 5, 6, 7, 8, 9}, {1, 1, 3, 3});
+  const Tensor y = ops::avg_pool2d(x, 3, 3, 1, 1, PaddingMode::kSame);
+  // corner (0,0): (1+2+4+5)/4 = 3, not 12/9; edge (0,1): 21/6 = 3.5; centre 45/9 = 5;
+  // edge (1,0): (1+2+4+5+7+8)/6 = 4.5; corner (2,2): (5+6+8+9)/4 = 7.
+  EXPECT_EQ(y.to_vector<float>(), (std::vector<float>{3, 3.5f, 4, 4.5f, 5, 5.5f, 6, 6.5f, 7}));
+}
+
+TEST(OpsPool, AvgPoolAsymmetricPaddingHandComputed) {
+  // 2×2/2 'same' on 3×3: out 2, pad 0 before and 1 after in both dimensions.
+  const Tensor x = Tensor::from_vector<float>({1, 2, 3, 4, 5, 6, 7, 8, 9}, {1, 1, 3, 3});
+  const Tensor y = ops::avg_pool2d(x, 2, 2, 2, 2, PaddingMode::kSame);
+  // (1+2+4+5)/4 = 3, (3+6)/2 = 4.5, (7+8)/2 = 7.5, 9/1.
+  EXPECT_EQ(y.to_vector<float>(), (std::vector<float>{3, 4.5f, 7.5f, 9}));
+}
+
+TEST(OpsPool, MaxPoolIgnoresPadding) {
+  // All values negative: a zero padding would win; −∞ padding never does.
+  const Tensor x = Tensor::from_vector<float>({-1, -2, -3, -4, -5, -6, -7, -8, -9}, {1, 1, 3, 3});
+  EXPECT_EQ(ops::max_pool2d(x, 2, 2, 2, 2, PaddingMode::kSame).to_vector<float>(),
+            (std::vector<float>{-1, -3, -7, -9}));
+  EXPECT_EQ(ops::max_pool2d(x, 3, 3, 1, 1, PaddingMode::kSame).to_vector<float>(),
+            (std::vector<float>{-1, -1, -2, -1, -1, -2, -4, -4, -5}));
+  // 3×3/2 'same' on 3 (the 3c3d pooling): out 2, total 1·2 + 3 − 3 = 2, so 1 before and after;
+  // window (1,1) covers rows/columns 1..3 of which 3 is padding.
+  EXPECT_EQ(ops::max_pool2d(x, 3, 3, 2, 2, PaddingMode::kSame).to_vector<float>(),
+            (std::vector<float>{-1, -2, -4, -5}));
+}
+
+TEST(OpsPool, MaxPoolHandComputedWithStride) {
+  // 4×4 input, 2×2/2 'valid' (the 2c2d pooling on an even image).
+  const Tensor x =
+      Tensor::from_vector<float>({1, 5, 2, 0, 3, 4, 8, 1, 0, 0, 9, 9, 7, 1, 9, 2}, {1, 1, 4, 4});
+  EXPECT_EQ(ops::max_pool2d(x, 2, 2, 2, 2, PaddingMode::kValid).to_vector<float>(),
+            (std::vector<float>{5, 8, 7, 9}));
+}
+
+TEST(OpsPool, MaxPoolTiesSendGradientToFirst) {
+  Tensor x = Tensor::from_vector<double>({2, 2, 2, 2, 1, 3, 3, 1}, {1, 2, 2, 2});
+  x.set_requires_grad(true);
+  autograd::clear_tape();
+  const Tensor y = ops::max_pool2d(x, 2, 2, 2, 2, PaddingMode::kValid);
+  EXPECT_EQ(y.to_vector<double>(), (std::vector<double>{2, 3}));
+  autograd::backward(y, Tensor::from_vector<double>({10, 20}, {1, 2, 1, 1}));
+  EXPECT_EQ(x.grad().to_vector<double>(), (std::vector<double>{10, 0, 0, 0, 0, 20, 0, 0}));
+}
+
+TEST(OpsPool, MaxPoolPropagatesNaN) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const Tensor x = Tensor::from_vector<double>({1, nan, 5, 2}, {1, 1, 2, 2});
+  EXPECT_TRUE(std::isnan(ops::max_pool2d(x, 2, 2, 1, 1, PaddingMode::kValid).item()));
+}
+
+TEST(OpsPool, BackwardHandComputed) {
+  // avg 2×2/2 'same' on 3×3: the corner window has 1 pixel, so its gradient passes undivided.
+  Tensor x = Tensor::from_vector<double>({1, 2, 3, 4, 5, 6, 7, 8, 9}, {1, 1, 3, 3});
+  x.set_requires_grad(true);
+  autograd::clear_tape();
+  const Tensor y = ops::avg_pool2d(x, 2, 2, 2, 2, PaddingMode::kSame);
+  autograd::backward(y, Tensor::from_vector<double>({4, 2, 6, 1}, {1, 1, 2, 2}));
+  EXPECT_EQ(x.grad().to_vector<double>(), (std::vector<double>{1, 1, 1, 1, 1, 1, 3, 3, 1}));
+}
+
+// Gradient checks run on distinct random values, so max-pool ties (kinks) have probability zero.
+TEST(OpsPool, MaxPoolGradient) {
+  check_gradients("max_pool2d 3x3 s2 same",
+                  [](const std::vector<Tensor>& in) {
+                    return ops::max_pool2d(in[0], 3, 3, 2, 2, PaddingMode::kSame);
+                  },
+                  {random_tensor({2, 3, 7, 6}, 1)});
+  check_gradients("max_pool2d 2x3 s1 asym",
+                  [](const std::vector<Tensor>& in) {
+                    return ops::max_pool2d(in[0], 2, 3, 1, 1, Padding2d{1, 0, 2, 1});
+                  },
+                  {random_tensor({2, 2, 4, 5}, 2)});
+}
+
+TEST(OpsPool, AvgPoolGradient) {
+  check_gradients("avg_pool2d 3x3 s1 same",
+                  [](const std::vector<Tensor>& in) {
+                    return ops::avg_pool2d(in[0], 3, 3, 1, 1, PaddingMode::kSame);
+                  },
+                  {random_tensor({2, 3, 5, 4}, 3)});
+  check_gradients("avg_pool2d 2x3 s2 asym",
+                  [](const std::vector<Tensor>& in) {
+                    return ops::avg_pool2d(in[0], 2, 3, 2, 2, Padding2d{0, 1, 2, 1});
+                  },
+                  {random_tensor({2, 2, 5, 6}, 4)});
+}
+
+TEST(OpsPool, FloatMatchesDouble) {
+  const Tensor x = random_tensor({3, 4, 9, 7}, 5);
+  for (bool use_max : {false, true}) {
+    const auto pool = [&](const Tensor& t) {
+      return use_max ? ops::max_pool2d(t, 3, 3, 2, 2, PaddingMode::kSame)
+                     : ops::avg_pool2d(t, 3, 3, 2, 2, PaddingMode::kSame);
+    };
+    const auto a = pool(x).to_vector<double>();
+    const auto b = pool(x.to(DType::F32)).to_vector<double>();
+    ASSERT_EQ(a.size(), b.size());
+    for (std::size_t i = 0; i < a.size(); ++i)
+      EXPECT_NEAR(a[i], b[i], 1e-6) << i;
+  }
+}
+
+TEST(OpsPool, Errors) {
+  const auto mentions = [](const std::function<void()>& f, const std::vector<std::string>& parts) {
+    try {
+      f();
+      FAIL() << "expected an error";
+    } catch (const Error& e) {
+      for (const auto& p : parts)
+        EXPECT_NE(std::string(e.what()).find(p), std::string::npos) << e.what() << " lacks " << p;
+    }
+  };
+  const Tensor x = Tensor::zeros({2, 3, 4, 4});
+  mentions(
+      [&] {
+        ops::max_pool2d(Tensor::zeros({3, 4, 4}), 2, 2, 2, 2, PaddingMode::kSame);
+      },
+      {"max_pool2d", "4 dimensions", "[3,4,4]"});
+  mentions([&] { ops::avg_pool2d(x, 5, 2, 1, 1, PaddingMode::kValid); },
+           {"avg_pool2d", "5x2", "[2,3,4,4]"});
+  mentions(
+      [&] {
+        ops::avg_pool2d(x, 2, 2, 1, 1, Padding2d{2, 0, 0, 0});
+      },
+      {"avg_pool2d", "padding", "[2,3,4,4]"});
+  mentions([&] { ops::max_pool2d(x, 2, 2, 0, 1, Padding2d{}); }, {"max_pool2d", "strides"});
+  mentions(
+      [&] {
+        ops::max_pool2d(Tensor::zeros({1, 1, 2, 2}, DType::I32), 2, 2, 1, 1, {});
+      },
+      {"max_pool2d", "i32"});
+}
+
+}  // namespace
+}  // namespace deepobs
