@@ -95,6 +95,27 @@ std::optional<fs::path> verified_system_dir(std::string_view name,
   return std::nullopt;
 }
 
+// Removes, when it goes out of scope, the given folders that did not exist when it was made and
+// are empty by then (innermost first): a failed first download leaves no empty data root behind.
+class RemoveIfCreatedEmpty {
+ public:
+  explicit RemoveIfCreatedEmpty(std::vector<fs::path> innermost_first) {
+    std::error_code ec;
+    for (auto& dir : innermost_first)
+      if (!fs::exists(dir, ec)) created_.push_back(std::move(dir));
+  }
+  ~RemoveIfCreatedEmpty() {
+    std::error_code ec;
+    for (const auto& dir : created_)
+      if (fs::is_directory(dir, ec) && fs::is_empty(dir, ec)) fs::remove(dir, ec);
+  }
+  RemoveIfCreatedEmpty(const RemoveIfCreatedEmpty&) = delete;
+  RemoveIfCreatedEmpty& operator=(const RemoveIfCreatedEmpty&) = delete;
+
+ private:
+  std::vector<fs::path> created_;
+};
+
 // How to get a data set that prepare-data cannot download yet (SPEC §4.3–4.7, §4.10).
 std::string not_yet_message(std::string_view name, const DataRoot& root) {
   const std::string head = cat(name, ": not supported yet (prepare-data can download ",
@@ -228,6 +249,7 @@ void prepare_data_set(std::string_view name, const DataRoot& root, const Prepare
     return;
   }
 
+  const RemoveIfCreatedEmpty cleanup({dir, root.path});
   if (options.copy) {
     const auto source = verified_system_dir(name, system_dirs, options);
     DEEPOBS_CHECK(source.has_value(), name, ": --copy: no complete, valid set of files in ",
@@ -256,13 +278,22 @@ void prepare_data_set(std::string_view name, const DataRoot& root, const Prepare
       const std::string origin = spec->extra_hint.empty()
                                      ? std::string()
                                      : cat(" (as installed by ", spec->extra_hint, ")");
-      say(options, cat(name, ": no download needed: ", source->string(),
-                       " holds all four files, valid", origin, ", and deepobs reads them when ",
-                       dir.string(), " lacks them; --copy copies them there, --force downloads"));
+      say(options,
+          cat(name, ": no download needed: ", source->string(), " holds all four files, valid",
+              origin, ", and deepobs reads them when ", dir.string(),
+              " lacks them; --copy copies them there, --force downloads anyway"));
       return;
     }
   }
 
+  // Found once, before the first "downloading" line, so that a machine without curl or wget
+  // hears about that alone.
+  FetchOptions fetch = options.fetch;
+  if (!fetch.downloader) fetch.downloader = find_downloader();
+  if (!fetch.downloader)
+    throw DownloadError(DownloadError::Kind::NoDownloader,
+                        cat(name, ": cannot download: neither curl nor wget is installed (install ",
+                            "one: apt-get install curl)"));
   std::vector<std::string> bases = options.url_bases;
   if (bases.empty()) bases = official_url_bases(name);
   for (auto& base : bases)
@@ -275,8 +306,7 @@ void prepare_data_set(std::string_view name, const DataRoot& root, const Prepare
       const std::string url = bases[k] + kMnistFiles[i].name;
       say(options, cat(name, ": downloading ", url));
       try {
-        const std::string what =
-            download_verified(url, dest, verifier_for(kMnistFiles[i]), options.fetch);
+        const std::string what = download_verified(url, dest, verifier_for(kMnistFiles[i]), fetch);
         say(options, cat(name, ": ", dest.string(), " verified (", what, ")"));
         break;
       } catch (const DownloadError& e) {

@@ -5,6 +5,9 @@
 #include <string>
 
 #include "runner/info_command.h"
+#include "runner/list_command.h"
+#include "runner/prepare_data_command.h"
+#include "runner/run_command.h"
 
 namespace {
 
@@ -12,7 +15,10 @@ constexpr const char* kUsage =
     "usage: deepobs <command> [options]\n"
     "\n"
     "commands:\n"
-    "  info        what this binary was built with and which devices it can use\n"
+    "  run           train an optimizer on a test problem and write the DeepOBS result file\n"
+    "  list          the test problems, their defaults, parameter counts and data\n"
+    "  info          what this binary was built with and which devices it can use\n"
+    "  prepare-data  download and verify data sets (mnist, fmnist) into the data root\n"
     "\n"
     "Run 'deepobs <command> --help' for the options of a command.\n";
 
@@ -25,7 +31,13 @@ int main(int argc, char** argv) {
   }
   const std::string command = argv[1];
   try {
+    if (command == "run")
+      return deepobs::runner::run_command(argc - 1, argv + 1, std::cout, std::cerr);
+    if (command == "list")
+      return deepobs::runner::list_command(argc - 1, argv + 1, std::cout, std::cerr);
     if (command == "info") return deepobs::runner::info_command(std::cout);
+    if (command == "prepare-data")
+      return deepobs::runner::prepare_data_command(argc - 1, argv + 1, std::cout, std::cerr);
     if (command == "--version") {
       std::cout << "deepobs-cpp\n";
       return deepobs::runner::info_command(std::cout);

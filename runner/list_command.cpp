@@ -1,0 +1,66 @@
+#include "runner/list_command.h"
+
+#include <cxxopts.hpp>
+#include <iomanip>
+
+#include "core/random/philox_generator.h"
+#include "datasets/data_dir.h"
+#include "problems/registry.h"
+
+namespace deepobs::runner {
+namespace {
+
+std::string with_commas(std::int64_t n) {
+  std::string s = std::to_string(n);
+  for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3)
+    s.insert(static_cast<std::size_t>(i), ",");
+  return s;
+}
+
+std::string data_status(const std::string& dataset, const datasets::DataRoot& root) {
+  if (!datasets::data_set_files(dataset)) return "generated";
+  return datasets::data_set_present(dataset, root) ? "present" : "missing";
+}
+
+}  // namespace
+
+int list_command(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
+  cxxopts::Options cli("deepobs list", "List the DeepOBS test problems.");
+  cli.add_options()("data_dir",
+                    "data directory to check (default: $DEEPOBS_DATA_DIR, else "
+                    "./data_deepobs)",
+                    cxxopts::value<std::string>()->default_value(""))("h,help", "print this help");
+  cxxopts::ParseResult args;
+  try {
+    args = cli.parse(argc, argv);
+  } catch (const cxxopts::exceptions::exception& e) {
+    err << "deepobs list: " << e.what() << "; see 'deepobs list --help'\n";
+    return 2;
+  }
+  if (args.count("help")) {
+    out << cli.help() << "\n";
+    return 0;
+  }
+  const auto root = datasets::resolve_data_root(args["data_dir"].as<std::string>());
+  out << std::left << std::setw(18) << "problem" << std::setw(11) << "data" << std::right
+      << std::setw(7) << "batch" << std::setw(8) << "epochs" << std::setw(9) << "wd"
+      << std::setw(13) << "parameters"
+      << "  " << std::left << std::setw(17) << "metric"
+      << "data files\n";
+  for (const auto& e : problems::problem_registry()) {
+    PhiloxGenerator gen(42, RngPurpose::Init);
+    const auto model = e.make_model(gen);
+    std::ostringstream wd;
+    wd << e.info.default_weight_decay;
+    out << std::left << std::setw(18) << e.info.name << std::setw(11) << e.info.dataset
+        << std::right << std::setw(7) << e.info.default_batch_size << std::setw(8)
+        << e.info.default_num_epochs << std::setw(9) << wd.str() << std::setw(13)
+        << with_commas(model->parameter_count()) << "  " << std::left << std::setw(17)
+        << e.info.metric << data_status(e.info.dataset, root) << "\n";
+  }
+  out << "\ndata root: " << root.describe()
+      << "; get missing data with 'deepobs prepare-data <data set>'\n";
+  return 0;
+}
+
+}  // namespace deepobs::runner

@@ -1,0 +1,204 @@
+#include "runner/run_command.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
+#include <ctime>
+#include <filesystem>
+#include <iomanip>
+#include <iostream>
+
+#include "core/allocator.h"
+#include "core/device.h"
+#include "optimizers/registry.h"
+#include "problems/registry.h"
+#include "runner/atomic_file.h"
+#include "runner/fingerprint.h"
+#include "runner/python_json.h"
+#include "runner/trainer.h"
+
+namespace deepobs::runner {
+namespace {
+
+std::atomic<bool> g_stop{false};
+
+extern "C" void on_interrupt(int) {
+  g_stop.store(true);
+}
+
+// Installs the Ctrl-C handler for the lifetime of a run and restores the previous one after.
+class InterruptGuard {
+ public:
+  InterruptGuard() {
+    g_stop.store(false);
+    struct sigaction sa {};
+    sa.sa_handler = on_interrupt;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &previous_int_);
+    sigaction(SIGTERM, &sa, &previous_term_);
+  }
+  ~InterruptGuard() {
+    sigaction(SIGINT, &previous_int_, nullptr);
+    sigaction(SIGTERM, &previous_term_, nullptr);
+  }
+  InterruptGuard(const InterruptGuard&) = delete;
+  InterruptGuard& operator=(const InterruptGuard&) = delete;
+
+ private:
+  struct sigaction previous_int_ {
+  }, previous_term_{};
+};
+
+HyperValue to_hyper_value(const HyperparameterValue& v) {
+  if (const auto* d = std::get_if<double>(&v)) return *d;
+  if (const auto* b = std::get_if<bool>(&v)) return *b;
+  return std::get<std::int64_t>(v);
+}
+
+Device resolve_device(const std::string& requested) {
+  DEEPOBS_CHECK(requested == "auto" || requested == "cpu" || requested.rfind("cuda", 0) == 0,
+                "--device must be auto, cpu or cuda, got '", requested, "'");
+  if (requested == "auto" || requested == "cpu") return Device::cpu();
+  Device::parse(requested);  // rejects a malformed "cuda:x" first
+  DEEPOBS_CHECK(
+      Device::cuda_built(), "--device ", requested,
+      ": this deepobs was built without CUDA (rebuild with -DDEEPOBS_CUDA=ON on a machine "
+      "with nvcc, or use --device cpu)");
+  DEEPOBS_CHECK(Device::cuda_available(), "--device ", requested,
+                ": no usable CUDA device here (use --device cpu)");
+  throw Error(cat("--device ", requested,
+                  ": the CUDA kernels are not part of this build yet; use --device cpu"));
+}
+
+// Fails before training when the output directory cannot take the result file.
+void check_writable(const std::filesystem::path& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  DEEPOBS_CHECK(!ec, "cannot create the output directory ", dir.string(), ": ", ec.message(),
+                " (choose another --output_dir)");
+  DEEPOBS_CHECK(::access(dir.c_str(), W_OK) == 0, "the output directory ", dir.string(),
+                " is not writable (choose another --output_dir)");
+}
+
+void print_summary(std::ostream& out, const RunRecord& r, const problems::ProblemInfo& info) {
+  const bool acc = r.has_accuracy;
+  const auto& curve = acc ? r.test_accuracies : r.test_losses;
+  double best = curve.front();
+  for (double v : curve)
+    best = acc ? std::max(best, v) : std::min(best, v);
+  out << "\n"
+      << std::left << std::setw(18) << "problem" << info.name << "\n"
+      << std::setw(18) << "optimizer" << r.optimizer << "\n"
+      << std::setw(18) << (acc ? "final test acc" : "final test loss") << curve.back() << "\n"
+      << std::setw(18) << (acc ? "best test acc" : "best test loss") << best << "\n"
+      << (acc ? "final test loss   " + std::to_string(r.test_losses.back()) + "\n" : "")
+      << std::setw(18) << "time" << std::fixed << std::setprecision(1) << r.total_seconds << " s ("
+      << r.step_time.steps << " steps, median " << std::setprecision(2) << r.step_time.median * 1e3
+      << " ms/step)\n"
+      << std::defaultfloat;
+}
+
+int execute(const RunOptions& o, std::ostream& out, std::ostream& err) {
+  const problems::ProblemEntry& entry = problems::find_problem(o.problem);
+  const problems::ProblemInfo& info = entry.info;
+  const OptimizerInfo& opt_info = find_optimizer(o.optimizer);
+  const Hyperparameters hps = resolve_hyperparameters(opt_info, o.hyperparameters);
+  const LrSchedule schedule(*o.learning_rate, o.lr_sched_epochs, o.lr_sched_factors);
+  const int batch_size = o.batch_size.value_or(info.default_batch_size);
+  const int num_epochs = o.num_epochs.value_or(info.default_num_epochs);
+  DEEPOBS_CHECK(batch_size >= 1, "--batch_size must be at least 1, got ", batch_size);
+  DEEPOBS_CHECK(num_epochs >= 1, "--num_epochs must be at least 1, got ", num_epochs);
+  DEEPOBS_CHECK(o.train_log_interval >= 1, "--train_log_interval must be at least 1, got ",
+                o.train_log_interval);
+  if (o.weight_decay) {
+    DEEPOBS_CHECK(*o.weight_decay >= 0, "--weight_decay must be >= 0, got ", *o.weight_decay);
+  }
+  const Device device = resolve_device(o.device);
+  InterruptGuard guard;  // from here on Ctrl-C stops the run cleanly instead of killing it
+
+  RunRecord record;
+  record.testproblem = info.name;
+  record.optimizer = opt_info.name;
+  record.setting.num_epochs = num_epochs;
+  record.setting.batch_size = batch_size;
+  record.setting.weight_decay = o.weight_decay;
+  record.setting.learning_rate = *o.learning_rate;
+  record.setting.lr_sched_epochs = o.lr_sched_epochs;
+  record.setting.lr_sched_factors = o.lr_sched_factors;
+  for (const auto& [name, value] : hps.values())
+    record.setting.hyperparams.emplace_back(name, to_hyper_value(value));
+  record.random_seed = o.random_seed;
+  record.train_log_interval = o.train_log_interval;
+  record.has_accuracy = info.has_accuracy;
+  record.has_validation = o.validation;
+  record.data_variant = info.data_variant;
+  record.device = device.str();
+
+  const std::filesystem::path folder = std::filesystem::path(o.output_dir) / info.name /
+                                       opt_info.name / setting_folder_name(record.setting);
+  if (!o.no_logs) check_writable(folder);
+
+  const bool live = !o.quiet && ::isatty(STDERR_FILENO);
+  Progress progress(err, live, o.quiet);
+  if (o.weight_decay && info.default_weight_decay == 0.0)
+    progress.message("warning: " + info.name +
+                     " has no regularised tensors; --weight_decay is recorded but has no effect");
+
+  problems::ProblemConfig config;
+  config.batch_size = batch_size;
+  config.weight_decay = o.weight_decay;
+  config.seed = static_cast<std::uint64_t>(o.random_seed);
+  config.data_dir = o.data_dir;
+  config.validation = o.validation;
+  auto problem = problems::build_problem(info.name, config);
+  FlatParameters flat(problem->model());
+  auto optimizer = make_optimizer(opt_info.name, flat, hps);
+
+  TrainerConfig tc;
+  tc.num_epochs = num_epochs;
+  tc.train_log_interval = o.train_log_interval;
+  tc.print_train_iter = o.print_train_iter;
+  tc.stop = &g_stop;
+  const TrainOutcome outcome = train(*problem, flat, *optimizer, schedule, tc, progress, record);
+  if (outcome == TrainOutcome::Interrupted) {
+    err << "deepobs run: interrupted after " << record.epoch_seconds.size()
+        << " training epoch(s); no result file was written (an incomplete run would not match "
+           "DeepOBS's format)\n";
+    return 130;
+  }
+  record.peak_memory_bytes = cpu_allocator_stats().peak_bytes;
+  record.fingerprint = run_fingerprint();
+  record.extra["optimizer_state_bytes"] = optimizer->state_bytes();
+  record.extra["num_parameters"] = flat.num_parameters();
+  if (!o.quiet) print_summary(err, record, info);
+  if (o.no_logs) {
+    if (!o.quiet) err << "--no_logs: no result file written\n";
+    return 0;
+  }
+  const auto path = folder / result_file_name(o.random_seed, std::time(nullptr));
+  write_file_atomically(path, dump_python_json(result_json(record)) + "\n");
+  out << path.string() << "\n";
+  return 0;
+}
+
+}  // namespace
+
+int run_command(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
+  std::optional<RunOptions> options;
+  try {
+    options = parse_run_options(argc, argv, out);
+  } catch (const std::exception& e) {
+    err << "deepobs run: " << e.what() << "\n";
+    return 2;
+  }
+  if (!options) return 0;
+  try {
+    return execute(*options, out, err);
+  } catch (const std::exception& e) {
+    err << "deepobs run: " << e.what() << "\n";
+    return 1;
+  }
+}
+
+}  // namespace deepobs::runner

@@ -1,0 +1,41 @@
+// `deepobs run <problem> --optimizer <name> --lr <x> [...]`: parses DeepOBS's command line (SPEC
+// §5.1 flag names plus ours), trains, and writes the result file.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace deepobs::runner {
+
+struct RunOptions {
+  std::string problem;
+  std::string optimizer;
+  std::optional<double> learning_rate;
+  std::optional<int> batch_size, num_epochs;
+  int random_seed = 42;
+  std::optional<double> weight_decay;
+  std::vector<int> lr_sched_epochs;
+  std::vector<double> lr_sched_factors;
+  int train_log_interval = 10;
+  bool print_train_iter = false;
+  std::string data_dir;
+  std::string output_dir = "results";
+  bool no_logs = false;
+  bool validation = false;
+  std::string device = "auto";
+  bool quiet = false;
+  std::map<std::string, std::string> hyperparameters;  // as given: --momentum 0.9, --hp a=b
+};
+
+// Parses argv of `deepobs run` (argv[0] = "run"). Returns nullopt after printing the help when
+// --help was given; throws deepobs::Error with a one-line message for any usage error (unknown
+// flag with the closest match, missing value, malformed number, missing --optimizer/--lr).
+std::optional<RunOptions> parse_run_options(int argc, const char* const* argv, std::ostream& out);
+
+// Runs the command; returns the process exit code (0 done, 1 error, 2 usage, 130 interrupted).
+int run_command(int argc, const char* const* argv, std::ostream& out, std::ostream& err);
+
+}  // namespace deepobs::runner

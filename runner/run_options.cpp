@@ -1,0 +1,219 @@
+// Parsing of `deepobs run`'s command line (declared in runner/run_command.h).
+#include <algorithm>
+#include <cstdlib>
+#include <cxxopts.hpp>
+#include <string_view>
+
+#include "core/closest_name.h"
+#include "core/error.h"
+#include "optimizers/registry.h"
+#include "runner/run_command.h"
+
+namespace deepobs::runner {
+namespace {
+
+// The --optimizer value, found before the full parse because it decides which hyperparameter
+// flags exist.
+std::string find_optimizer_arg(int argc, const char* const* argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view a = argv[i];
+    if (a == "--optimizer" || a == "-o") {
+      DEEPOBS_CHECK(i + 1 < argc, "--optimizer needs a value");
+      return argv[i + 1];
+    }
+    if (a.rfind("--optimizer=", 0) == 0) return std::string(a.substr(12));
+  }
+  return "";
+}
+
+std::string known_optimizers() {
+  std::string s;
+  for (const auto* info : builtin_optimizers()) {
+    if (!s.empty()) s += ", ";
+    s += info->name;
+    for (const auto& a : info->aliases)
+      s += "|" + a;
+  }
+  return s;
+}
+
+bool is_number(const std::string& s) {
+  if (s.empty()) return false;
+  char* end = nullptr;
+  std::strtod(s.c_str(), &end);
+  return end == s.c_str() + s.size();
+}
+
+template <class T>
+T parse_number(const std::string& flag, const std::string& text) {
+  try {
+    std::size_t used = 0;
+    T v;
+    if constexpr (std::is_same_v<T, double>)
+      v = std::stod(text, &used);
+    else
+      v = static_cast<T>(std::stoll(text, &used));
+    if (used == text.size()) return v;
+  } catch (const std::exception&) {
+  }
+  throw Error(cat("--", flag, ": '", text, "' is not ",
+                  std::is_same_v<T, double> ? "a number" : "an integer"));
+}
+
+}  // namespace
+
+std::optional<RunOptions> parse_run_options(int argc, const char* const* argv, std::ostream& out) {
+  RunOptions o;
+  o.optimizer = find_optimizer_arg(argc, argv);
+  const OptimizerInfo* info = o.optimizer.empty() ? nullptr : &find_optimizer(o.optimizer);
+
+  cxxopts::Options cli("deepobs run",
+                       "Train an optimizer on a DeepOBS test problem and write the "
+                       "DeepOBS result file.");
+  cli.positional_help("<test_problem>").show_positional_help();
+  // Every value is read as text and converted here, so errors name the flag in our words.
+  const auto text = [] { return cxxopts::value<std::string>(); };
+  cli.add_options()("test_problem", "DeepOBS test problem, e.g. fmnist_2c2d (see 'deepobs list')",
+                    text())("o,optimizer", "optimizer: " + known_optimizers(), text())(
+      "lr,learning_rate", "base learning rate", text())(
+      "batch_size", "mini-batch size (default: the problem's)", text())(
+      "bs", "alias of --batch_size", text())("N,num_epochs",
+                                             "number of epochs (default: the problem's)", text())(
+      "r,random_seed", "random seed", text()->default_value("42"))(
+      "weight_decay", "L2 factor of the regularised tensors (default: the problem's)", text())(
+      "wd", "alias of --weight_decay", text())("lr_sched_epochs",
+                                               "epochs at which the learning rate changes",
+                                               cxxopts::value<std::vector<std::string>>())(
+      "lr_sched_factors", "absolute factors of the base lr from those epochs on",
+      cxxopts::value<std::vector<std::string>>())(
+      "train_log_interval", "log the mini-batch loss every k steps", text()->default_value("10"))(
+      "print_train_iter", "print the logged mini-batch losses")(
+      "data_dir", "data directory (default: $DEEPOBS_DATA_DIR, else ./data_deepobs)", text())(
+      "output_dir", "where result folders go", text()->default_value("results"))(
+      "no_logs", "do not write the result file")(
+      "validation", "carve out the DeepOBS 1.2 validation split")("device", "auto, cpu or cuda",
+                                                                  text()->default_value("auto"))(
+      "hp", "optimizer hyperparameter as name=value (repeatable)",
+      cxxopts::value<std::vector<std::string>>())(
+      "q,quiet", "print only errors and the result path")("h,help", "print this help");
+  if (info) {
+    for (const auto& spec : info->hyperparameters) {
+      std::string doc = spec.doc + " (" + std::string(hyperparameter_type_name(spec.type)) + ", " +
+                        range_string(spec) + ")";
+      if (spec.type == HyperparameterType::Bool)
+        cli.add_options(info->name)(spec.name, doc, text()->implicit_value("true"));
+      else
+        cli.add_options(info->name)(spec.name, doc, text());
+    }
+  }
+  cli.parse_positional({"test_problem"});
+
+  // DeepOBS takes the schedule lists space-separated (nargs='+'); cxxopts wants one token per
+  // flag, so "--lr_sched_epochs 50 100" becomes "--lr_sched_epochs=50,100" before parsing.
+  std::vector<std::string> args_vec;
+  for (int i = 0; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a != "--lr_sched_epochs" && a != "--lr_sched_factors") {
+      args_vec.push_back(a);
+      continue;
+    }
+    std::string values;
+    while (i + 1 < argc && is_number(argv[i + 1]))
+      values += (values.empty() ? "" : ",") + std::string(argv[++i]);
+    DEEPOBS_CHECK(!values.empty(), a, " needs one or more numbers");
+    args_vec.push_back(a + "=" + values);
+  }
+  std::vector<const char*> args_ptr;
+  for (const auto& a : args_vec)
+    args_ptr.push_back(a.c_str());
+
+  cxxopts::ParseResult args;
+  try {
+    args = cli.parse(static_cast<int>(args_ptr.size()), args_ptr.data());
+  } catch (const cxxopts::exceptions::no_such_option& e) {
+    std::vector<std::string> names;
+    std::string short_names;
+    for (const auto& group : cli.groups())
+      for (const auto& opt : cli.group_help(group).options) {
+        for (const auto& l : opt.l)
+          names.push_back(l);
+        short_names += opt.s;
+      }
+    // The offending flag: the first "--name" / "-x" of argv that the parser does not know.
+    std::string flag = e.what();
+    for (const auto& a : args_vec) {
+      if (a.size() < 2 || a[0] != '-' || is_number(a)) continue;
+      std::string name = a.substr(a.find_first_not_of('-'));
+      name = name.substr(0, name.find('='));
+      if (std::find(names.begin(), names.end(), name) == names.end() &&
+          !(name.size() == 1 && short_names.find(name[0]) != std::string::npos)) {
+        flag = name;
+        break;
+      }
+    }
+    const auto near = closest_name(flag, names);
+    throw Error(cat("unknown option '", flag.size() == 1 ? "-" : "--", flag, "'",
+                    near ? " (did you mean '--" + *near + "'?)" : std::string(),
+                    info ? "" : "; hyperparameter flags appear once --optimizer is given",
+                    "; see 'deepobs run --help'"));
+  } catch (const cxxopts::exceptions::exception& e) {
+    throw Error(cat(e.what(), "; see 'deepobs run --help'"));
+  }
+  if (args.count("help")) {
+    out << cli.help({"", info ? info->name : ""}) << "\n";
+    return std::nullopt;
+  }
+
+  DEEPOBS_CHECK(args.count("test_problem"),
+                "missing the test problem, e.g. 'deepobs run fmnist_2c2d --optimizer momentum "
+                "--lr 0.01 --momentum 0.99'; run 'deepobs list' for all problems");
+  o.problem = args["test_problem"].as<std::string>();
+  DEEPOBS_CHECK(info, "missing --optimizer (one of ", known_optimizers(), ")");
+  o.optimizer = info->name;
+  DEEPOBS_CHECK(args.count("learning_rate"), "missing --lr (the base learning rate)");
+  o.learning_rate = parse_number<double>("lr", args["learning_rate"].as<std::string>());
+  DEEPOBS_CHECK(!(args.count("batch_size") && args.count("bs")),
+                "give either --batch_size or --bs, not both");
+  DEEPOBS_CHECK(!(args.count("weight_decay") && args.count("wd")),
+                "give either --weight_decay or --wd, not both");
+  for (const char* f : {"batch_size", "bs"})
+    if (args.count(f)) o.batch_size = parse_number<int>("batch_size", args[f].as<std::string>());
+  if (args.count("num_epochs"))
+    o.num_epochs = parse_number<int>("num_epochs", args["num_epochs"].as<std::string>());
+  o.random_seed = parse_number<int>("random_seed", args["random_seed"].as<std::string>());
+  for (const char* f : {"weight_decay", "wd"})
+    if (args.count(f))
+      o.weight_decay = parse_number<double>("weight_decay", args[f].as<std::string>());
+  if (args.count("lr_sched_epochs"))
+    for (const auto& e : args["lr_sched_epochs"].as<std::vector<std::string>>())
+      o.lr_sched_epochs.push_back(parse_number<int>("lr_sched_epochs", e));
+  if (args.count("lr_sched_factors"))
+    for (const auto& f : args["lr_sched_factors"].as<std::vector<std::string>>())
+      o.lr_sched_factors.push_back(parse_number<double>("lr_sched_factors", f));
+  o.train_log_interval =
+      parse_number<int>("train_log_interval", args["train_log_interval"].as<std::string>());
+  o.print_train_iter = args.count("print_train_iter") > 0;
+  if (args.count("data_dir")) o.data_dir = args["data_dir"].as<std::string>();
+  o.output_dir = args["output_dir"].as<std::string>();
+  o.no_logs = args.count("no_logs") > 0;
+  o.validation = args.count("validation") > 0;
+  o.device = args["device"].as<std::string>();
+  o.quiet = args.count("quiet") > 0;
+  for (const auto& spec : info->hyperparameters)
+    if (args.count(spec.name)) o.hyperparameters[spec.name] = args[spec.name].as<std::string>();
+  if (args.count("hp")) {
+    for (const auto& kv : args["hp"].as<std::vector<std::string>>()) {
+      const auto eq = kv.find('=');
+      DEEPOBS_CHECK(eq != std::string::npos && eq > 0, "--hp expects name=value, got '", kv, "'");
+      const std::string name = kv.substr(0, eq);
+      DEEPOBS_CHECK(!o.hyperparameters.count(name), "hyperparameter '", name, "' is given twice");
+      o.hyperparameters[name] = kv.substr(eq + 1);
+    }
+  }
+  if (!args.unmatched().empty())
+    throw Error(cat("unexpected argument '", args.unmatched().front(),
+                    "' (only one test problem per run)"));
+  return o;
+}
+
+}  // namespace deepobs::runner

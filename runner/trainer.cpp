@@ -1,0 +1,149 @@
+#include "runner/trainer.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+#include "core/autograd.h"
+
+namespace deepobs::runner {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using datasets::Phase;
+
+struct PhaseMetrics {
+  double loss = 0;
+  std::optional<double> accuracy;
+};
+
+// Mean loss (regulariser included) and accuracy over one pass; the network in inference mode.
+PhaseMetrics evaluate_phase(problems::Problem& problem, Phase phase) {
+  autograd::NoGrad no_grad;
+  auto& data = problem.data();
+  data.start(phase);
+  double loss_sum = 0, acc_sum = 0;
+  std::int64_t batches = 0;
+  bool has_acc = false;
+  for (datasets::Batch b; data.next(b);) {
+    const auto r = problem.evaluate(b, /*training=*/false);
+    loss_sum += r.loss.item();
+    if (r.accuracy) {
+      acc_sum += *r.accuracy;
+      has_acc = true;
+    }
+    ++batches;
+  }
+  PhaseMetrics m;
+  m.loss = loss_sum / static_cast<double>(batches);
+  if (has_acc) m.accuracy = acc_sum / static_cast<double>(batches);
+  return m;
+}
+
+void evaluate_all(problems::Problem& problem, int epoch, int num_epochs, Progress& progress,
+                  RunRecord& r) {
+  const auto record = [&](Phase phase, std::vector<double>& losses, std::vector<double>& accuracies,
+                          const char* label) {
+    const PhaseMetrics m = evaluate_phase(problem, phase);
+    losses.push_back(m.loss);
+    if (m.accuracy) accuracies.push_back(*m.accuracy);
+    progress.evaluation(epoch, num_epochs, label, m.loss, m.accuracy);
+  };
+  record(Phase::TrainEval, r.train_losses, r.train_accuracies, "TRAIN");
+  if (r.has_validation) record(Phase::Valid, r.valid_losses, r.valid_accuracies, "VALID");
+  record(Phase::Test, r.test_losses, r.test_accuracies, "TEST");
+}
+
+// v1.2's abort routine: every curve gets copies of its epoch-0 value up to num_epochs + 1 entries.
+void fill_with_initial_values(RunRecord& r, int num_epochs) {
+  const auto fill = [&](std::vector<double>& curve) {
+    if (curve.empty()) return;
+    curve.resize(static_cast<std::size_t>(num_epochs) + 1, curve.front());
+  };
+  for (auto* c : {&r.train_losses, &r.test_losses, &r.valid_losses, &r.train_accuracies,
+                  &r.test_accuracies, &r.valid_accuracies})
+    fill(*c);
+}
+
+StepTimeStats summarise(std::vector<double> t) {
+  StepTimeStats s;
+  s.steps = static_cast<std::int64_t>(t.size());
+  if (t.empty()) return s;
+  double sum = 0;
+  for (double x : t)
+    sum += x;
+  std::sort(t.begin(), t.end());
+  s.mean = sum / static_cast<double>(t.size());
+  s.median = t[t.size() / 2];
+  s.p90 = t[std::min(t.size() - 1, t.size() * 9 / 10)];
+  s.min = t.front();
+  s.max = t.back();
+  return s;
+}
+
+}  // namespace
+
+TrainOutcome train(problems::Problem& problem, FlatParameters& flat, Optimizer& optimizer,
+                   const LrSchedule& schedule, const TrainerConfig& config, Progress& progress,
+                   RunRecord& record) {
+  DEEPOBS_CHECK(config.num_epochs >= 1, "--num_epochs must be at least 1, got ", config.num_epochs);
+  DEEPOBS_CHECK(config.train_log_interval >= 1, "--train_log_interval must be at least 1, got ",
+                config.train_log_interval);
+  const auto start = Clock::now();
+  std::vector<double> step_seconds;
+  std::int64_t global_step = 0;
+  TrainOutcome outcome = TrainOutcome::Completed;
+  auto& data = problem.data();
+  const auto stopped = [&] { return config.stop && config.stop->load(); };
+  for (int epoch = 0;; ++epoch) {
+    if (stopped()) {
+      outcome = TrainOutcome::Interrupted;
+      break;
+    }
+    evaluate_all(problem, epoch, config.num_epochs, progress, record);
+    if (epoch == config.num_epochs) break;
+    const double lr = schedule.at(epoch);
+    progress.epoch_start(epoch, config.num_epochs, data.batches(Phase::Train), lr);
+    const auto epoch_start = Clock::now();
+    data.start(Phase::Train);
+    std::int64_t s = 0;
+    for (datasets::Batch b; data.next(b); ++s, ++global_step) {
+      const auto t0 = Clock::now();
+      flat.zero_grad();
+      const auto r = problem.evaluate(b, /*training=*/true);
+      const double loss = r.loss.item();
+      autograd::backward(r.loss);
+      optimizer.step({global_step, epoch, lr});
+      step_seconds.push_back(std::chrono::duration<double>(Clock::now() - t0).count());
+      if (s % config.train_log_interval == 0) {
+        record.minibatch_train_losses.push_back(loss);
+        if (config.print_train_iter) progress.minibatch_loss(global_step, loss);
+      }
+      progress.step(s, loss);
+      if (!std::isfinite(loss)) {
+        outcome = TrainOutcome::Diverged;
+        break;
+      }
+      if (stopped()) {
+        outcome = TrainOutcome::Interrupted;
+        break;
+      }
+    }
+    const double seconds = std::chrono::duration<double>(Clock::now() - epoch_start).count();
+    record.epoch_seconds.push_back(seconds);
+    progress.epoch_end(seconds);
+    if (outcome == TrainOutcome::Diverged) {
+      progress.message("the loss is not finite (NaN or Inf) in epoch " + std::to_string(epoch + 1) +
+                       ": training stopped; the remaining epochs repeat the epoch-0 values");
+      record.diverged = true;
+      fill_with_initial_values(record, config.num_epochs);
+      break;
+    }
+    if (outcome == TrainOutcome::Interrupted) break;
+  }
+  record.total_seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  record.step_time = summarise(std::move(step_seconds));
+  return outcome;
+}
+
+}  // namespace deepobs::runner

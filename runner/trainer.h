@@ -1,0 +1,35 @@
+// The DeepOBS training loop (SPEC A.8, §5.1): evaluate train_eval (and valid) and test before
+// epoch 0 and after every epoch; one optimizer step per training batch; the mini-batch loss every
+// train_log_interval steps; the lr schedule applied at the start of each epoch; a non-finite loss
+// aborts and fills the remaining epochs with the epoch-0 values (DeepOBS v1.2).
+#pragma once
+
+#include <atomic>
+
+#include "core/flat_parameters.h"
+#include "optimizers/optimizer.h"
+#include "problems/problem.h"
+#include "runner/lr_schedule.h"
+#include "runner/progress.h"
+#include "runner/result_record.h"
+
+namespace deepobs::runner {
+
+struct TrainerConfig {
+  int num_epochs = 1;
+  int train_log_interval = 10;
+  bool print_train_iter = false;
+  // Polled after every step; when it turns true the loop stops and train() reports Interrupted.
+  const std::atomic<bool>* stop = nullptr;
+};
+
+enum class TrainOutcome { Completed, Diverged, Interrupted };
+
+// Runs the loop and fills the curves, mini-batch losses, divergence flag and timing fields of
+// `record` (everything else in it is the caller's). `flat` holds the problem's parameters and
+// `optimizer` updates them.
+TrainOutcome train(problems::Problem& problem, FlatParameters& flat, Optimizer& optimizer,
+                   const LrSchedule& schedule, const TrainerConfig& config, Progress& progress,
+                   RunRecord& record);
+
+}  // namespace deepobs::runner
