@@ -8,6 +8,7 @@
 #include "core/ops/conv.h"
 #include "kernels/cpu/conv.h"
 #include "kernels/cpu/threading.h"
+#include "tests/common/expect_error.h"
 #include "tests/common/gradcheck.h"
 
 namespace deepobs {
@@ -316,49 +317,39 @@ TEST(OpsConv, RecordsOneNodeAndOnlyNeededGradients) {
 
 // ---- errors ----
 
-void expect_error_mentions(const std::function<void()>& f, const std::vector<std::string>& parts) {
-  try {
-    f();
-    FAIL() << "expected an error";
-  } catch (const Error& e) {
-    for (const auto& p : parts)
-      EXPECT_NE(std::string(e.what()).find(p), std::string::npos) << e.what() << " lacks " << p;
-  }
-}
-
 TEST(OpsConv, ErrorsNameOpAndShapes) {
   const Tensor x = Tensor::zeros({2, 3, 8, 8});
-  expect_error_mentions(
+  testing::expect_error(
       [&] {
         ops::conv2d(x, Tensor::zeros({4, 2, 3, 3}), Tensor(), 1, 1, {});
       },
       {"conv2d", "[2,3,8,8]", "[4,2,3,3]", "3 channels", "expects 2"});
-  expect_error_mentions(
+  testing::expect_error(
       [&] {
         ops::conv2d(Tensor::zeros({3, 8, 8}), Tensor::zeros({4, 3, 3, 3}), Tensor(), 1, 1, {});
       },
       {"conv2d", "input", "4 dimensions", "[3,8,8]"});
-  expect_error_mentions(
+  testing::expect_error(
       [&] {
         ops::conv2d(x, Tensor::zeros({4, 3, 3, 3}, DType::F64), Tensor(), 1, 1, {});
       },
       {"conv2d", "f32[2,3,8,8]", "f64[4,3,3,3]"});
-  expect_error_mentions(
+  testing::expect_error(
       [&] {
         ops::conv2d(x, Tensor::zeros({4, 3, 3, 3}), Tensor::zeros({3}), 1, 1, PaddingMode::kSame);
       },
       {"conv2d", "bias", "[3]", "[4,3,3,3]"});
-  expect_error_mentions(
+  testing::expect_error(
       [&] {
         ops::conv2d(x, Tensor::zeros({4, 3, 9, 3}), Tensor(), 1, 1, PaddingMode::kValid);
       },
       {"conv2d", "[4,3,9,3]", "[2,3,8,8]"});
-  expect_error_mentions(
+  testing::expect_error(
       [&] {
         ops::conv2d(x, Tensor::zeros({4, 3, 3, 3}), Tensor(), 0, 1, {});
       },
       {"conv2d", "stride"});
-  expect_error_mentions(
+  testing::expect_error(
       [&] {
         ops::conv2d(x, Tensor::zeros({4, 3, 3, 3}), Tensor(), 1, 1, Padding2d{-1, 0, 0, 0});
       },
@@ -367,24 +358,24 @@ TEST(OpsConv, ErrorsNameOpAndShapes) {
                            Tensor::zeros({4, 3, 3, 3}, DType::I32), Tensor(), 1, 1, {}),
                Error);
 
-  expect_error_mentions(
+  testing::expect_error(
       [&] {
         ops::conv_transpose2d(x, Tensor::zeros({2, 4, 3, 3}), Tensor(), 2, 2, PaddingMode::kSame);
       },
       {"conv_transpose2d", "[2,3,8,8]", "[2,4,3,3]", "3 channels", "expects 2"});
-  expect_error_mentions(
+  testing::expect_error(
       [&] {
         ops::conv_transpose2d(x, Tensor::zeros({3, 4, 3, 3}), Tensor(), 2, 2, Padding2d{1, 1, 1, 1},
                               20, 16);
       },
       {"conv_transpose2d", "20x16", "[2,3,8,8]", "[3,4,3,3]"});
-  expect_error_mentions(
+  testing::expect_error(
       [&] {
         ops::conv_transpose2d(x, Tensor::zeros({3, 4, 3, 3}, DType::F64), Tensor(), 1, 1,
                               PaddingMode::kSame);
       },
       {"conv_transpose2d", "f32[2,3,8,8]", "f64[3,4,3,3]"});
-  expect_error_mentions(
+  testing::expect_error(
       [&] {
         ops::conv_transpose2d(x, Tensor::zeros({3, 4, 3, 3}), Tensor::zeros({3}), 1, 1,
                               PaddingMode::kSame);

@@ -7,25 +7,15 @@
 
 #include "core/autograd.h"
 #include "core/ops/elementwise.h"
+#include "tests/common/expect_error.h"
 #include "tests/common/gradcheck.h"
 
 namespace deepobs {
 namespace {
 
 using testing::check_gradients;
+using testing::expect_error;
 using testing::random_tensor;
-
-// Expects `fn` to throw deepobs::Error whose message contains every string in `parts`.
-void expect_error(const std::function<void()>& fn, const std::vector<std::string>& parts) {
-  try {
-    fn();
-    ADD_FAILURE() << "expected a deepobs::Error";
-  } catch (const Error& e) {
-    for (const auto& p : parts)
-      EXPECT_NE(std::string(e.what()).find(p), std::string::npos)
-          << "message \"" << e.what() << "\" lacks \"" << p << "\"";
-  }
-}
 
 // Reference broadcast written independently of the kernels: for every output index, find each
 // operand's element by dropping the index where the operand's extent is 1.

@@ -9,24 +9,15 @@
 
 #include "core/autograd.h"
 #include "core/ops/loss.h"
+#include "tests/common/expect_error.h"
 #include "tests/common/gradcheck.h"
 
 namespace deepobs {
 namespace {
 
 using testing::check_gradients;
+using testing::expect_error;
 using testing::random_tensor;
-
-void expect_error(const std::function<void()>& fn, const std::vector<std::string>& parts) {
-  try {
-    fn();
-    ADD_FAILURE() << "expected a deepobs::Error";
-  } catch (const Error& e) {
-    for (const auto& p : parts)
-      EXPECT_NE(std::string(e.what()).find(p), std::string::npos)
-          << "message \"" << e.what() << "\" lacks \"" << p << "\"";
-  }
-}
 
 // log(e^1 + e^2 + e^3), computed independently.
 constexpr double kLse123 = 3.40760596444438;

@@ -12,24 +12,15 @@
 #include "core/ops/elementwise.h"
 #include "core/ops/reduce.h"
 #include "kernels/cpu/threading.h"
+#include "tests/common/expect_error.h"
 #include "tests/common/gradcheck.h"
 
 namespace deepobs {
 namespace {
 
 using testing::check_gradients;
+using testing::expect_error;
 using testing::random_tensor;
-
-void expect_error(const std::function<void()>& fn, const std::vector<std::string>& parts) {
-  try {
-    fn();
-    ADD_FAILURE() << "expected a deepobs::Error";
-  } catch (const Error& e) {
-    for (const auto& p : parts)
-      EXPECT_NE(std::string(e.what()).find(p), std::string::npos)
-          << "message \"" << e.what() << "\" lacks \"" << p << "\"";
-  }
-}
 
 // [2,3,4] holding 0, 1, …, 23.
 Tensor arange234() {
