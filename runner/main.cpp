@@ -4,6 +4,7 @@
 #include <iostream>
 #include <string>
 
+#include "runner/analyzer_command.h"
 #include "runner/info_command.h"
 #include "runner/list_command.h"
 #include "runner/prepare_data_command.h"
@@ -19,6 +20,9 @@ constexpr const char* kUsage =
     "  list          the test problems, their defaults, parameter counts and data\n"
     "  info          what this binary was built with and which devices it can use\n"
     "  prepare-data  download and verify data sets (mnist, fmnist) into the data root\n"
+    "  analyze       figures, tables and an HTML report from result folders, beside the baselines\n"
+    "  estimate-runtime   runtime overhead of an optimizer relative to SGD\n"
+    "  prepare-baselines  download the published DeepOBS baselines\n"
     "\n"
     "Run 'deepobs <command> --help' for the options of a command.\n";
 
@@ -38,6 +42,8 @@ int main(int argc, char** argv) {
     if (command == "info") return deepobs::runner::info_command(std::cout);
     if (command == "prepare-data")
       return deepobs::runner::prepare_data_command(argc - 1, argv + 1, std::cout, std::cerr);
+    if (command == "analyze" || command == "estimate-runtime" || command == "prepare-baselines")
+      return deepobs::runner::analyzer_command(command, argc - 1, argv + 1, std::cerr);
     if (command == "--version") {
       std::cout << "deepobs-cpp\n";
       return deepobs::runner::info_command(std::cout);

@@ -11,7 +11,7 @@ packages=(
   zlib1g-dev curl
   dataset-fashion-mnist
   python3 python3-numpy python3-matplotlib python3-pandas
-  clang-format
+  clang-format chromium
 )
 
 missing=()
