@@ -20,7 +20,7 @@ RUNS = [
                                           "--hp", "epsilon=1e-8"])
     for lr in ("0.01", "0.1") for seed in (42, 43)
 ] + [
-    ("two_d_beale", "momentum", lr, seed, ["--hp", f"momentum={m}", "--hp", "use_nesterov=false"])
+    ("two_d_branin", "momentum", lr, seed, ["--hp", f"momentum={m}", "--hp", "use_nesterov=false"])
     for lr in ("0.0001", "0.0003") for m in ("0.5", "0.9") for seed in (42, 43)
 ]
 
@@ -89,11 +89,11 @@ class AnalyzeOurRuns(unittest.TestCase):
         with open(os.path.join(self.report, "summary.json")) as f:
             summary = json.load(f)
         names = [f["name"] for f in summary["figures"]]
-        for must in ("performance_quadratic_deep", "performance_two_d_beale",
+        for must in ("performance_quadratic_deep", "performance_two_d_branin",
                      "lr_sensitivity", "tuning_rank_quadratic_deep",
                      "sensitivity_quadratic_deep_learning_rate",
-                     "sensitivity_two_d_beale_momentum",
-                     "sensitivity2d_two_d_beale_MomentumOptimizer_learning_rate_momentum",
+                     "sensitivity_two_d_branin_momentum",
+                     "sensitivity2d_two_d_branin_MomentumOptimizer_learning_rate_momentum",
                      "benchmark_small"):
             self.assertIn(must, names)
         for f in summary["figures"]:
@@ -118,9 +118,9 @@ class AnalyzeOurRuns(unittest.TestCase):
                 self.assertTrue(e["compared_with_baseline"])
                 # 3 epochs against the baselines' 100: flagged, not silently compared.
                 self.assertTrue(any("num_epochs 3 differs" in fl for fl in e["flags"]), e["flags"])
-        beale = summary["problems"]["two_d_beale"]["optimizers"]
-        self.assertEqual(beale[0]["num_settings"], 4)
-        self.assertIn("momentum", beale[0]["hyperparameters"])
+        branin = summary["problems"]["two_d_branin"]["optimizers"]
+        self.assertEqual(branin[0]["num_settings"], 4)
+        self.assertIn("momentum", branin[0]["hyperparameters"])
 
     def test_index_html_self_contained(self):
         with open(os.path.join(self.report, "index.html")) as f:
@@ -152,3 +152,19 @@ class AnalyzeOurRuns(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+@unittest.skipUnless(DEEPOBS_BINARY and os.access(DEEPOBS_BINARY, os.X_OK),
+                     "DEEPOBS_BINARY is not set to the deepobs executable (ctest sets it)")
+class EstimateRuntime(unittest.TestCase):
+    def test_ratio_against_sgd(self):
+        from deepobs_analyzer.runtime import estimate_runtime
+        lines = []
+        r = estimate_runtime(DEEPOBS_BINARY, "adam", test_problem="quadratic_deep", num_runs=2,
+                             num_epochs=1, lr=0.01, log=lines.append)
+        self.assertEqual(len(r["ratios"]), 2)
+        for s, o, q in zip(r["sgd_seconds"], r["optimizer_seconds"], r["ratios"]):
+            self.assertGreater(s, 0)
+            self.assertAlmostEqual(q, o / s)
+        self.assertTrue(any("Overhead" in line for line in lines), lines)
+
