@@ -164,7 +164,11 @@ TEST_F(RunnerTest, CtrlCStopsCleanlyAndWritesNothing) {
           static_cast<char*>(nullptr));
     std::_Exit(127);
   }
-  usleep(500 * 1000);
+  // The setting folder appears after the Ctrl-C handler is installed and before training starts.
+  for (int i = 0; i < 2000 && !fs::exists(dir_ / "quadratic_deep"); ++i)
+    usleep(10 * 1000);
+  ASSERT_TRUE(fs::exists(dir_ / "quadratic_deep")) << "the run never started";
+  usleep(200 * 1000);
   kill(pid, SIGINT);
   int status = 0;
   waitpid(pid, &status, 0);
