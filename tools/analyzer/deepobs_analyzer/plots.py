@@ -150,7 +150,11 @@ def plot_benchmark_set(set_name, ctx):
             for h, lab in zip(*ax.get_legend_handles_labels()):
                 handles.setdefault(lab, h)
     for r, key in enumerate(ROWS):
-        axes[r, 0].set_ylabel(metric_title(key))
+        # The leftmost drawn panel of the row carries its label (a loss-only problem in the first
+        # column leaves the accuracy rows' first panels empty).
+        shown = [ax for ax in axes[r, :] if ax.axison]
+        if shown:
+            shown[0].set_ylabel(metric_title(key))
     fig.legend(list(handles.values()), list(handles.keys()), loc="lower center",
                ncol=min(6, max(1, len(handles))), frameon=False)
     fig.suptitle(f"DeepOBS {set_name} benchmark set (mode {ctx.mode}; baselines: most runs, "
