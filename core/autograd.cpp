@@ -2,7 +2,7 @@
 
 #include <utility>
 
-#include "kernels/cpu/accumulate.h"
+#include "kernels/cpu/elementwise.h"
 
 namespace deepobs::autograd {
 namespace {
@@ -17,18 +17,15 @@ struct Node {
 thread_local std::vector<Node> t_tape;
 thread_local bool t_grad_enabled = true;
 
-template <class T>
-void add_cpu(const Tensor& y, const Tensor& x) {
-  kernels::cpu::accumulate(y.data<T>(), x.data<T>(), y.numel());
-}
-
-Tensor sum_cpu(const Tensor& a, const Tensor& b) {
-  Tensor out = Tensor::empty(a.shape(), a.dtype(), a.device());
+// out = a + b elementwise (out may be a: gradients accumulate in place).
+void add_cpu(const Tensor& out, const Tensor& a, const Tensor& b) {
+  using kernels::cpu::BinaryOp;
   if (a.dtype() == DType::F32)
-    kernels::cpu::add_into(out.data<float>(), a.data<float>(), b.data<float>(), a.numel());
+    kernels::cpu::binary_same(BinaryOp::kAdd, a.data<float>(), b.data<float>(), out.data<float>(),
+                              a.numel());
   else
-    kernels::cpu::add_into(out.data<double>(), a.data<double>(), b.data<double>(), a.numel());
-  return out;
+    kernels::cpu::binary_same(BinaryOp::kAdd, a.data<double>(), b.data<double>(),
+                              out.data<double>(), a.numel());
 }
 
 }  // namespace
@@ -76,12 +73,11 @@ void accumulate_grad(const Tensor& t, const Tensor& g) {
   }
   Tensor current(impl.grad);
   if (impl.grad_owned) {
-    if (t.dtype() == DType::F32)
-      add_cpu<float>(current, g);
-    else
-      add_cpu<double>(current, g);
+    add_cpu(current, current, g);
   } else {
-    impl.grad = sum_cpu(current, g).impl_ptr();
+    Tensor sum = Tensor::empty(current.shape(), current.dtype(), current.device());
+    add_cpu(sum, current, g);
+    impl.grad = sum.impl_ptr();
     impl.grad_owned = true;  // the fresh sum belongs to this tensor alone
   }
 }

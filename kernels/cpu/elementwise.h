@@ -50,7 +50,7 @@ void unary_backward(UnaryOp op, const T* x, const T* y, const T* dy, T* dx, std:
 // Binary operations out = a ∘ b. kPow is std::pow(a, b).
 enum class BinaryOp : std::uint8_t { kAdd, kSub, kMul, kDiv, kPow };
 
-// out[i] = a[i] ∘ b[i] for i < n.
+// out[i] = a[i] ∘ b[i] for i < n. `out` may be `a` or `b` (an in-place update).
 template <class T>
 void binary_same(BinaryOp op, const T* a, const T* b, T* out, std::int64_t n);
 // out[i] = a[i] ∘ b: the right operand is one value.
