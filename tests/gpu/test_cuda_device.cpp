@@ -5,6 +5,7 @@
 
 #include "core/build_info.h"
 #include "core/device.h"
+#include "twin.h"
 #if DEEPOBS_WITH_CUDA
 #include <cuda_runtime.h>
 
@@ -14,8 +15,6 @@
 namespace deepobs {
 namespace {
 
-#define SKIP_WITHOUT_GPU() \
-  if (!Device::cuda_available()) GTEST_SKIP() << "no usable CUDA device"
 
 TEST(CudaDevice, PropertiesOfTheFirstDevice) {
   SKIP_WITHOUT_GPU();

@@ -1,0 +1,71 @@
+// What the layers above core/ (datasets, optimizers, problems, runner) may ask of the CUDA backend
+// without including kernels/. Every function works in every build: in a CPU-only build, or for a
+// CPU device, the queries return empty/zero results and the setters do nothing, so callers need no
+// #if. Defined in core/cuda_backend.cpp.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/device.h"
+
+namespace deepobs::cuda_backend {
+
+// Numerical policies (kernels/cuda/context.h explains them). Set once, before the first op on the
+// device; setting them clears the convolution plan cache.
+struct Policies {
+  bool deterministic = false;
+  bool tf32 = false;
+};
+void set_policies(Device device, const Policies& policies);
+Policies policies(Device device);
+
+// One convolution plan chosen by the backend: the algorithm cuDNN's heuristics/benchmark picked
+// for one (operation, shape) and its workspace. Recorded in the result JSON.
+struct ConvPlanRecord {
+  std::string operation;  // "conv2d_forward", "conv2d_backward_data", "conv2d_backward_filter"
+  std::string shape;      // "x[128,1,28,28] w[32,1,5,5] stride 1x1 pad 2,2,2,2"
+  std::string algorithm;  // cuDNN's enum name, e.g. "CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM"
+  std::size_t workspace_bytes = 0;
+};
+// Every plan chosen on the device so far, in the order they were first needed.
+std::vector<ConvPlanRecord> conv_plans(Device device);
+
+// Device memory statistics of the caching allocator (zeros for the CPU / without CUDA).
+struct MemoryStats {
+  std::int64_t current_bytes = 0;
+  std::int64_t peak_bytes = 0;
+  std::int64_t reserved_bytes = 0;
+  std::int64_t cuda_malloc_calls = 0;
+};
+MemoryStats memory_stats(Device device);
+
+// Blocks until all queued work of the device has finished (no-op for the CPU).
+void synchronize(Device device);
+
+// The device's stream as a cudaStream_t passed as void* (nullptr for the CPU). For plugins and
+// timing (CUDA events are recorded on it).
+void* stream(Device device);
+
+// Elapsed milliseconds between two points on the device's stream, measured with CUDA events:
+// `EventTimer t(dev); t.start(); …; double ms = t.stop_ms();` — stop_ms synchronises on the stop
+// event. On the CPU it measures host wall time.
+class EventTimer {
+ public:
+  explicit EventTimer(Device device);
+  ~EventTimer();
+  EventTimer(const EventTimer&) = delete;
+  EventTimer& operator=(const EventTimer&) = delete;
+  void start();
+  double stop_ms();
+
+ private:
+  Device device_;
+  void* start_event_ = nullptr;  // cudaEvent_t
+  void* stop_event_ = nullptr;
+  std::int64_t host_start_ns_ = 0;
+};
+
+}  // namespace deepobs::cuda_backend
