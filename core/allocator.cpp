@@ -5,6 +5,12 @@
 #include <new>
 
 #include "core/error.h"
+#if DEEPOBS_WITH_CUDA
+#include <map>
+#include <mutex>
+
+#include "kernels/cuda/memory.h"
+#endif
 
 namespace deepobs {
 namespace {
@@ -42,6 +48,42 @@ CpuAllocator& cpu_instance() {
   return instance;
 }
 
+#if DEEPOBS_WITH_CUDA
+// Device memory of one CUDA device from the backend's caching allocator (kernels/cuda/memory.h),
+// which keeps the statistics.
+class CudaAllocator final : public Allocator {
+ public:
+  explicit CudaAllocator(int index) : index_(index) {}
+  void* allocate(std::size_t bytes) override {
+    try {
+      return kernels::cuda::device_allocate(index_, bytes);
+    } catch (const Error&) {
+      throw;
+    } catch (const std::exception& e) {
+      // CudaError is not a deepobs::Error; keep its message (size and statistics).
+      throw Error(e.what());
+    }
+  }
+  void deallocate(void* ptr, std::size_t bytes) override {
+    kernels::cuda::device_deallocate(index_, ptr, bytes);
+  }
+  Device device() const override { return Device::cuda(index_); }
+
+ private:
+  int index_;
+};
+
+Allocator& cuda_allocator(int index) {
+  // Never destroyed: storages may be released during static destruction.
+  static std::mutex mutex;
+  static auto* allocators = new std::map<int, CudaAllocator*>();
+  std::lock_guard<std::mutex> lock(mutex);
+  auto& slot = (*allocators)[index];
+  if (!slot) slot = new CudaAllocator(index);
+  return *slot;
+}
+#endif
+
 }  // namespace
 
 Allocator& cpu_allocator() {
@@ -57,9 +99,14 @@ Allocator& allocator_for(Device device) {
                 ": this deepobs build has no CUDA backend (configure with -DDEEPOBS_CUDA=ON)");
   DEEPOBS_CHECK(Device::cuda_available(), "device ", device.str(),
                 ": no usable CUDA device on this machine (use --device cpu)");
-  throw Error(cat("device ", device.str(),
-                  ": CUDA tensors need the CUDA backend's caching allocator, which this build "
-                  "does not contain yet"));
+  DEEPOBS_CHECK(device.index >= 0 && device.index < Device::cuda_device_count(), "device ",
+                device.str(), ": this machine has ", Device::cuda_device_count(),
+                " CUDA device(s) (use cuda:0 … cuda:", Device::cuda_device_count() - 1, ")");
+#if DEEPOBS_WITH_CUDA
+  return cuda_allocator(device.index);
+#else
+  throw Error(cat("device ", device.str(), ": this deepobs build has no CUDA backend"));
+#endif
 }
 
 }  // namespace deepobs

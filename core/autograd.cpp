@@ -3,6 +3,10 @@
 #include <utility>
 
 #include "kernels/cpu/elementwise.h"
+#if DEEPOBS_WITH_CUDA
+#include "kernels/cuda/context.h"
+#include "kernels/cuda/elementwise.h"
+#endif
 
 namespace deepobs::autograd {
 namespace {
@@ -17,9 +21,20 @@ struct Node {
 thread_local std::vector<Node> t_tape;
 thread_local bool t_grad_enabled = true;
 
-// out = a + b elementwise (out may be a: gradients accumulate in place).
-void add_cpu(const Tensor& out, const Tensor& a, const Tensor& b) {
+// out = a + b elementwise on the tensors' device (out may be a: gradients accumulate in place).
+void add_into(const Tensor& out, const Tensor& a, const Tensor& b) {
   using kernels::cpu::BinaryOp;
+  if (a.device().is_cuda()) {
+#if DEEPOBS_WITH_CUDA
+    DEEPOBS_CHECK(a.dtype() == DType::F32, "backward: CUDA gradients must be f32, got ", a.str());
+    kernels::cuda::binary_same(kernels::cuda::context(a.device().index), BinaryOp::kAdd,
+                               a.data<float>(), b.data<float>(), out.data<float>(), a.numel());
+    return;
+#else
+    throw Error(
+        cat("backward: gradient ", a.str(), " needs the CUDA backend, which this build lacks"));
+#endif
+  }
   if (a.dtype() == DType::F32)
     kernels::cpu::binary_same(BinaryOp::kAdd, a.data<float>(), b.data<float>(), out.data<float>(),
                               a.numel());
@@ -65,7 +80,6 @@ void accumulate_grad(const Tensor& t, const Tensor& g) {
   auto& impl = t.impl();
   DEEPOBS_CHECK(g.shape() == t.shape() && g.dtype() == t.dtype() && g.device() == t.device(),
                 "backward: gradient ", g.str(), " does not match its tensor ", t.str());
-  DEEPOBS_CHECK(t.device().is_cpu(), "backward: CUDA gradients need the CUDA backend");
   if (!impl.grad) {
     impl.grad = g.impl_ptr();
     impl.grad_owned = false;
@@ -73,10 +87,10 @@ void accumulate_grad(const Tensor& t, const Tensor& g) {
   }
   Tensor current(impl.grad);
   if (impl.grad_owned) {
-    add_cpu(current, current, g);
+    add_into(current, current, g);
   } else {
     Tensor sum = Tensor::empty(current.shape(), current.dtype(), current.device());
-    add_cpu(sum, current, g);
+    add_into(sum, current, g);
     impl.grad = sum.impl_ptr();
     impl.grad_owned = true;  // the fresh sum belongs to this tensor alone
   }

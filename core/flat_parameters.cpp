@@ -2,7 +2,10 @@
 
 namespace deepobs {
 
-FlatParameters::FlatParameters(Module& model, std::int64_t alignment) {
+FlatParameters::FlatParameters(Module& model, std::int64_t alignment)
+    : FlatParameters(model, Device::cpu(), alignment) {}
+
+FlatParameters::FlatParameters(Module& model, Device device, std::int64_t alignment) {
   DEEPOBS_CHECK(alignment >= 1, "FlatParameters: alignment must be >= 1, got ", alignment);
   const auto named = model.named_parameters();
   DEEPOBS_CHECK(!named.empty(), "FlatParameters: the model has no parameters");
@@ -20,12 +23,15 @@ FlatParameters::FlatParameters(Module& model, std::int64_t alignment) {
     offset += t.numel();
     num_parameters_ += t.numel();
   }
-  params_ = Tensor::zeros({offset}, dtype);
-  grads_ = Tensor::zeros({offset}, dtype);
+  DEEPOBS_CHECK(device.is_cpu() || dtype == DType::F32, "FlatParameters: the parameters are ",
+                dtype_name(dtype), " but ", device.str(),
+                " takes f32 only (the CUDA kernels are f32; f64 runs on the CPU)");
+  params_ = Tensor::zeros({offset}, dtype, device);
+  grads_ = Tensor::zeros({offset}, dtype, device);
   for (std::size_t i = 0; i < named.size(); ++i) {
     const Tensor& t = named[i].param->tensor;
     Tensor dst = param_view(i);
-    dst.copy_from(t);
+    dst.copy_from(t);  // host-to-device when `device` is a GPU
     // Re-point the parameter's implementation (shared by every handle) at the flat segment.
     auto& impl = t.impl();
     impl.storage = dst.impl().storage;

@@ -32,6 +32,11 @@ class FlatParameters {
   // this object and must not register further parameters. Throws deepobs::Error for an empty model
   // or mixed dtypes.
   explicit FlatParameters(Module& model, std::int64_t alignment = 16);
+  // As above, with the two buffers on `device`: the parameters (created on the CPU) are copied
+  // there and re-pointed, so the model then lives on `device` (a CUDA device needs f32
+  // parameters, since the CUDA kernels are f32-only). zero_grad is then one memset on the
+  // device's stream.
+  FlatParameters(Module& model, Device device, std::int64_t alignment = 16);
 
   const Tensor& params() const { return params_; }
   const Tensor& grads() const { return grads_; }

@@ -1,6 +1,13 @@
 #include "core/tensor.h"
 
+#include <cmath>
 #include <cstring>
+
+#if DEEPOBS_WITH_CUDA
+#include "kernels/cuda/context.h"
+#include "kernels/cuda/copy.h"
+#include "kernels/cuda/memory.h"
+#endif
 
 namespace deepobs {
 namespace {
@@ -19,6 +26,39 @@ void require_cpu(const char* what, const Tensor& t) {
   DEEPOBS_CHECK(t.device().is_cpu(), what, ": needs a CPU tensor, got ", t.str(),
                 " (the CUDA backend is not part of this build)");
 }
+
+#if DEEPOBS_WITH_CUDA
+kernels::cuda::ElementType element_type(DType d) {
+  switch (d) {
+    case DType::F32:
+      return kernels::cuda::ElementType::kF32;
+    case DType::F64:
+      return kernels::cuda::ElementType::kF64;
+    case DType::I32:
+      return kernels::cuda::ElementType::kI32;
+    case DType::I64:
+      return kernels::cuda::ElementType::kI64;
+    case DType::U8:
+      return kernels::cuda::ElementType::kU8;
+  }
+  throw Error(cat("unknown dtype ", static_cast<int>(d)));
+}
+
+// Copies nbytes between any two devices (either may be the CPU). Transfers that involve the host
+// return once the data has arrived; device-to-device copies on one device are stream-ordered.
+void copy_bytes(Device dst_dev, void* dst, Device src_dev, const void* src, std::size_t nbytes) {
+  if (nbytes == 0) return;
+  if (dst_dev.is_cpu() && src_dev.is_cpu()) {
+    if (dst != src) std::memmove(dst, src, nbytes);
+  } else if (src_dev.is_cpu()) {
+    kernels::cuda::copy_host_to_device(dst_dev.index, dst, src, nbytes);
+  } else if (dst_dev.is_cpu()) {
+    kernels::cuda::copy_device_to_host(src_dev.index, dst, src, nbytes);
+  } else if (dst != src || dst_dev != src_dev) {
+    kernels::cuda::copy_between_devices(dst_dev.index, dst, src_dev.index, src, nbytes);
+  }
+}
+#endif
 
 // Calls f(T*) with the typed pointer of a CPU tensor.
 template <class F>
@@ -125,6 +165,8 @@ void* Tensor::raw_data() const {
 
 template <class T>
 std::vector<T> Tensor::to_vector() const {
+  // A device tensor is copied to the host first (this synchronises with its stream).
+  if (defined() && device().is_cuda()) return to(Device::cpu()).to_vector<T>();
   require_cpu("Tensor::to_vector", *this);
   std::vector<T> out(static_cast<std::size_t>(numel()));
   dispatch_all(*this, [&](auto* p) {
@@ -177,8 +219,17 @@ Tensor Tensor::clone() const {
 }
 
 Tensor Tensor::to(DType target) const {
-  require_cpu("Tensor::to(dtype)", *this);
   Tensor out = empty(shape(), target, device());
+#if DEEPOBS_WITH_CUDA
+  // On the device: one conversion kernel on the stream (used per batch by the data path, so no
+  // host round trip).
+  if (device().is_cuda()) {
+    kernels::cuda::convert(kernels::cuda::context(device().index), raw_data(),
+                           element_type(dtype()), out.raw_data(), element_type(target), numel());
+    return out;
+  }
+#endif
+  require_cpu("Tensor::to(dtype)", *this);
   const auto n = static_cast<std::size_t>(numel());
   dispatch_all(*this, [&](auto* src) {
     dispatch_all(out, [&](auto* dst) {
@@ -192,7 +243,9 @@ Tensor Tensor::to(DType target) const {
 
 Tensor Tensor::to(Device target) const {
   if (target == device()) return clone();
+#if !DEEPOBS_WITH_CUDA
   require_cpu("Tensor::to(device)", *this);
+#endif
   Tensor out = empty(shape(), dtype(), target);  // throws for a device this build lacks
   out.copy_from(*this);
   return out;
@@ -201,12 +254,28 @@ Tensor Tensor::to(Device target) const {
 void Tensor::copy_from(const Tensor& src) const {
   DEEPOBS_CHECK(src.shape() == shape() && src.dtype() == dtype(), "copy_from: source ", src.str(),
                 " does not match destination ", str());
+#if DEEPOBS_WITH_CUDA
+  copy_bytes(device(), raw_data(), src.device(), src.raw_data(), nbytes());
+#else
   require_cpu("copy_from", *this);
   require_cpu("copy_from", src);
   if (nbytes() && raw_data() != src.raw_data()) std::memmove(raw_data(), src.raw_data(), nbytes());
+#endif
 }
 
 void Tensor::fill(double value) const {
+#if DEEPOBS_WITH_CUDA
+  if (device().is_cuda()) {
+    // Zero (FlatParameters::zero_grad, Tensor::zeros) is one memset on the stream.
+    if (value == 0.0 && !std::signbit(value)) {
+      kernels::cuda::memset_zero(device().index, raw_data(), nbytes());
+    } else {
+      kernels::cuda::fill(kernels::cuda::context(device().index), raw_data(), element_type(dtype()),
+                          numel(), value);
+    }
+    return;
+  }
+#endif
   require_cpu("fill", *this);
   const auto n = static_cast<std::size_t>(numel());
   dispatch_all(*this, [&](auto* p) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "core/tensor.h"
+#include "kernels/cuda/context.h"
 
 namespace deepobs::ops::detail {
 
@@ -22,10 +23,21 @@ decltype(auto) dispatch_floating(const char* op, const Tensor& t, F&& f) {
 // Throws the one message every op gives for a device without kernels in this build.
 [[noreturn]] void no_kernel_for_device(const char* op, const Tensor& t);
 
-// Checks that `t` lives on the CPU (the only device with kernels until the CUDA backend lands),
-// otherwise throws via no_kernel_for_device.
+// Checks that `t` lives on the CPU, otherwise throws via no_kernel_for_device: for op families
+// that have no CUDA kernels yet.
 inline void require_kernel_device(const char* op, const Tensor& t) {
   if (!t.device().is_cpu()) no_kernel_for_device(op, t);
 }
+
+// Where an op's kernels run. CUDA kernels exist for f32 only; f64 is a CPU-only dtype.
+enum class Backend { kCpu, kCuda };
+
+// The backend for `t`: kCpu for a CPU tensor, kCuda for an f32 CUDA tensor (in a CUDA build);
+// throws "<op>: …" for an f64 (or other) CUDA tensor and for a CUDA tensor in a CPU-only build.
+Backend backend_for(const char* op, const Tensor& t);
+
+// The kernel context of the CUDA device `t` lives on (t must be a CUDA tensor; CUDA builds only:
+// CPU-only builds never reach the CUDA branches that call it).
+kernels::cuda::KernelContext& cuda_context(const Tensor& t);
 
 }  // namespace deepobs::ops::detail

@@ -9,6 +9,11 @@
 #include "kernels/cpu/broadcast.h"
 #include "kernels/cpu/elementwise.h"
 #include "kernels/cpu/reduce.h"
+#if DEEPOBS_WITH_CUDA
+#include "kernels/cuda/broadcast.h"
+#include "kernels/cuda/elementwise.h"
+#include "kernels/cuda/reduce.h"
+#endif
 
 namespace deepobs::ops {
 namespace {
@@ -30,8 +35,23 @@ Tensor binary_raw(const char* op, BinaryOp k, const Tensor& a, const Tensor& b) 
   check_floating(op, "b", b);
   check_same_dtype_device(op, a, b);
   const Shape out = broadcast_shape(op, a.shape(), b.shape());
-  detail::require_kernel_device(op, a);
+  const auto backend = detail::backend_for(op, a);
   Tensor y = Tensor::empty(out, a.dtype(), a.device());
+  if (backend == detail::Backend::kCuda) {
+#if DEEPOBS_WITH_CUDA
+    auto& ctx = detail::cuda_context(a);
+    if (a.shape() == b.shape()) {
+      kernels::cuda::binary_same(ctx, k, a.data<float>(), b.data<float>(), y.data<float>(),
+                                 y.numel());
+    } else {
+      // One-element operands too: their value stays in device memory (stride 0), no read-back.
+      const Shape as = aligned(a.shape(), out.size()), bs = aligned(b.shape(), out.size());
+      kernels::cuda::binary_broadcast(ctx, k, out, as, a.data<float>(), bs, b.data<float>(),
+                                      y.data<float>());
+    }
+#endif
+    return y;
+  }
   detail::dispatch_floating(op, a, [&](auto t) {
     using T = decltype(t);
     const T* pa = a.data<T>();
@@ -54,8 +74,15 @@ Tensor binary_raw(const char* op, BinaryOp k, const Tensor& a, const Tensor& b) 
 // x ∘ c for a constant; validated, not recorded.
 Tensor scalar_raw(const char* op, BinaryOp k, const Tensor& x, double c) {
   check_floating(op, "input", x);
-  detail::require_kernel_device(op, x);
+  const auto backend = detail::backend_for(op, x);
   Tensor y = Tensor::empty(x.shape(), x.dtype(), x.device());
+  if (backend == detail::Backend::kCuda) {
+#if DEEPOBS_WITH_CUDA
+    kernels::cuda::binary_scalar_right(detail::cuda_context(x), k, x.data<float>(),
+                                       static_cast<float>(c), y.data<float>(), x.numel());
+#endif
+    return y;
+  }
   detail::dispatch_floating(op, x, [&](auto t) {
     using T = decltype(t);
     kernels::cpu::binary_scalar_right(k, x.data<T>(), static_cast<T>(c), y.data<T>(), x.numel());
@@ -79,8 +106,16 @@ namespace detail {
 
 Tensor sum_to_raw(const Tensor& g, const Shape& shape) {
   if (g.shape() == shape) return g;
-  require_kernel_device("sum_to", g);
+  const auto backend = backend_for("sum_to", g);
   Tensor out = Tensor::empty(shape, g.dtype(), g.device());
+  if (backend == Backend::kCuda) {
+#if DEEPOBS_WITH_CUDA
+    const Shape target = aligned(shape, g.shape().size());
+    kernels::cuda::sum_to_shape(cuda_context(g), g.shape(), g.data<float>(), target,
+                                out.data<float>());
+#endif
+    return out;
+  }
   dispatch_floating("sum_to", g, [&](auto t) {
     using T = decltype(t);
     const Shape target = aligned(shape, g.shape().size());
@@ -91,8 +126,16 @@ Tensor sum_to_raw(const Tensor& g, const Shape& shape) {
 
 Tensor broadcast_to_raw(const Tensor& x, const Shape& shape) {
   if (x.shape() == shape) return x;
-  require_kernel_device("broadcast_to", x);
+  const auto backend = backend_for("broadcast_to", x);
   Tensor out = Tensor::empty(shape, x.dtype(), x.device());
+  if (backend == Backend::kCuda) {
+#if DEEPOBS_WITH_CUDA
+    const Shape source = aligned(x.shape(), shape.size());
+    kernels::cuda::broadcast_copy(cuda_context(x), source, x.data<float>(), shape,
+                                  out.data<float>());
+#endif
+    return out;
+  }
   dispatch_floating("broadcast_to", x, [&](auto t) {
     using T = decltype(t);
     const Shape source = aligned(x.shape(), shape.size());
@@ -107,12 +150,19 @@ Tensor scale_raw(const Tensor& x, double c) {
 
 Tensor unary_op(const char* op, UnaryOp k, const Tensor& x, double param, Saves saves) {
   check_floating(op, "input", x);
-  require_kernel_device(op, x);
+  const auto backend = backend_for(op, x);
   Tensor y = Tensor::empty(x.shape(), x.dtype(), x.device());
-  dispatch_floating(op, x, [&](auto t) {
-    using T = decltype(t);
-    kernels::cpu::unary_forward(k, x.data<T>(), y.data<T>(), x.numel(), static_cast<T>(param));
-  });
+  if (backend == Backend::kCuda) {
+#if DEEPOBS_WITH_CUDA
+    kernels::cuda::unary_forward(cuda_context(x), k, x.data<float>(), y.data<float>(), x.numel(),
+                                 static_cast<float>(param));
+#endif
+  } else {
+    dispatch_floating(op, x, [&](auto t) {
+      using T = decltype(t);
+      kernels::cpu::unary_forward(k, x.data<T>(), y.data<T>(), x.numel(), static_cast<T>(param));
+    });
+  }
   if (autograd::needs_grad({x})) {
     // Keep only what the rule reads: holding the other tensor would keep its memory alive until
     // the backward pass for nothing.
@@ -120,6 +170,15 @@ Tensor unary_op(const char* op, UnaryOp k, const Tensor& x, double param, Saves 
     Tensor saved_y = saves == Saves::kOutput ? y : Tensor();
     autograd::record(op, {x}, y, [op, k, param, saved_x, saved_y](const Tensor& g) {
       Tensor dx = Tensor::empty(g.shape(), g.dtype(), g.device());
+      if (backend_for(op, g) == Backend::kCuda) {
+#if DEEPOBS_WITH_CUDA
+        kernels::cuda::unary_backward(
+            cuda_context(g), k, saved_x.defined() ? saved_x.data<float>() : nullptr,
+            saved_y.defined() ? saved_y.data<float>() : nullptr, g.data<float>(), dx.data<float>(),
+            g.numel(), static_cast<float>(param));
+#endif
+        return std::vector<Tensor>{dx};
+      }
       dispatch_floating(op, g, [&](auto t) {
         using T = decltype(t);
         kernels::cpu::unary_backward(k, saved_x.defined() ? saved_x.data<T>() : nullptr,

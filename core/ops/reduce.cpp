@@ -6,6 +6,9 @@
 #include "core/ops/dispatch.h"
 #include "core/ops/elementwise_detail.h"
 #include "kernels/cpu/reduce.h"
+#if DEEPOBS_WITH_CUDA
+#include "kernels/cuda/reduce.h"
+#endif
 
 namespace deepobs::ops {
 namespace {
@@ -48,13 +51,20 @@ Reduction reduce_axes(const char* op, const Tensor& x, const std::vector<std::in
 
 Tensor reduce(const char* op, const Tensor& x, const Reduction& r, bool is_mean) {
   DEEPOBS_CHECK(!is_mean || r.count > 0, op, ": cannot average over zero elements of ", x.str());
-  detail::require_kernel_device(op, x);
+  const auto backend = detail::backend_for(op, x);
   const double scale = is_mean ? 1.0 / static_cast<double>(r.count) : 1.0;
   Tensor y = Tensor::empty(r.out, x.dtype(), x.device());
-  detail::dispatch_floating(op, x, [&](auto t) {
-    using T = decltype(t);
-    kernels::cpu::sum_to_shape<T>(x.shape(), x.data<T>(), r.keep, y.data<T>(), scale);
-  });
+  if (backend == detail::Backend::kCuda) {
+#if DEEPOBS_WITH_CUDA
+    kernels::cuda::sum_to_shape(detail::cuda_context(x), x.shape(), x.data<float>(), r.keep,
+                                y.data<float>(), scale);
+#endif
+  } else {
+    detail::dispatch_floating(op, x, [&](auto t) {
+      using T = decltype(t);
+      kernels::cpu::sum_to_shape<T>(x.shape(), x.data<T>(), r.keep, y.data<T>(), scale);
+    });
+  }
   if (autograd::needs_grad({x})) {
     autograd::record(op, {x}, y, [xs = x.shape(), keep = r.keep, scale](const Tensor& g) {
       // Every reduced element contributed with weight `scale`, so each receives scale·g.

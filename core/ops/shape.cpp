@@ -5,6 +5,9 @@
 #include "core/autograd.h"
 #include "core/ops/dispatch.h"
 #include "kernels/cpu/copy.h"
+#if DEEPOBS_WITH_CUDA
+#include "kernels/cuda/copy.h"
+#endif
 
 namespace deepobs::ops {
 namespace {
@@ -25,6 +28,21 @@ struct ConcatGeometry {
   std::vector<std::int64_t> width;
   std::int64_t total = 0;  // Σ width: the row length of the result
 };
+
+// Row copies on the tensors' device (kernels/cpu/copy.h semantics). `like` names the device.
+void copy_rows_on(const Tensor& like, const void* src, std::int64_t src_pitch, void* dst,
+                  std::int64_t dst_pitch, std::int64_t rows, std::int64_t row_bytes) {
+  if (like.device().is_cuda()) {
+#if DEEPOBS_WITH_CUDA
+    kernels::cuda::copy_rows(detail::cuda_context(like), src, src_pitch, dst, dst_pitch, rows,
+                             row_bytes);
+    return;
+#else
+    detail::no_kernel_for_device("concat", like);
+#endif
+  }
+  kernels::cpu::copy_rows(src, src_pitch, dst, dst_pitch, rows, row_bytes);
+}
 
 ConcatGeometry concat_geometry(const std::vector<Tensor>& xs, std::size_t axis) {
   ConcatGeometry geo;
@@ -100,16 +118,16 @@ Tensor concat(const std::vector<Tensor>& xs, std::int64_t axis) {
                   " (tensor ", k, ") differ outside axis ", axis);
     out[ax] += x.shape()[ax];
   }
-  detail::require_kernel_device("concat", x0);
+  // Plain byte copies (copy_rows_on): every dtype works on every device, f64 on CUDA included.
 
   const ConcatGeometry geo = concat_geometry(xs, ax);
   const auto es = static_cast<std::int64_t>(dtype_size(x0.dtype()));
   Tensor y = Tensor::empty(out, x0.dtype(), x0.device());
   std::int64_t offset = 0;
   for (std::size_t k = 0; k < xs.size(); ++k) {
-    kernels::cpu::copy_rows(xs[k].raw_data(), geo.width[k] * es,
-                            static_cast<char*>(y.raw_data()) + offset * es, geo.total * es,
-                            geo.outer, geo.width[k] * es);
+    copy_rows_on(x0, xs[k].raw_data(), geo.width[k] * es,
+                 static_cast<char*>(y.raw_data()) + offset * es, geo.total * es, geo.outer,
+                 geo.width[k] * es);
     offset += geo.width[k];
   }
 
@@ -127,10 +145,9 @@ Tensor concat(const std::vector<Tensor>& xs, std::int64_t axis) {
                        for (std::size_t k = 0; k < shapes.size(); ++k) {
                          if (wanted[k]) {
                            grads[k] = Tensor::empty(shapes[k], g[0].dtype(), g[0].device());
-                           kernels::cpu::copy_rows(
-                               static_cast<const char*>(g[0].raw_data()) + off * es, geo.total * es,
-                               grads[k].raw_data(), geo.width[k] * es, geo.outer,
-                               geo.width[k] * es);
+                           copy_rows_on(g[0], static_cast<const char*>(g[0].raw_data()) + off * es,
+                                        geo.total * es, grads[k].raw_data(), geo.width[k] * es,
+                                        geo.outer, geo.width[k] * es);
                          }
                          off += geo.width[k];
                        }

@@ -5,6 +5,9 @@
 #include "core/ops/dispatch.h"
 #include "kernels/cpu/random.h"
 #include "kernels/philox.h"
+#if DEEPOBS_WITH_CUDA
+#include "kernels/cuda/random.h"
+#endif
 
 namespace deepobs {
 namespace {
@@ -34,7 +37,7 @@ std::uint32_t PhiloxGenerator::take_call() {
 
 std::uint32_t PhiloxGenerator::begin_draw(const char* op, const Tensor& t) {
   check_floating(op, "tensor", t);
-  ops::detail::require_kernel_device(op, t);
+  (void)ops::detail::backend_for(op, t);
   DEEPOBS_CHECK(t.numel() <= kMaxElements, op, ": ", t.str(), " has more than 2^33 elements");
   return take_call();
 }
@@ -43,6 +46,13 @@ void PhiloxGenerator::uniform_(const Tensor& t, double lo, double hi) {
   DEEPOBS_CHECK(std::isfinite(lo) && std::isfinite(hi) && lo <= hi,
                 "uniform_: needs finite lo <= hi, got lo = ", lo, ", hi = ", hi);
   const auto d = kernels::make_philox_draw(seed_, stream_, begin_draw("uniform_", t));
+  if (t.device().is_cuda()) {
+#if DEEPOBS_WITH_CUDA
+    auto& ctx = ops::detail::cuda_context(t);
+    kernels::cuda::random_uniform(ctx, d, t.data<float>(), t.numel(), lo, hi);
+#endif
+    return;
+  }
   ops::detail::dispatch_floating("uniform_", t, [&](auto v) {
     using T = decltype(v);
     kernels::cpu::random_uniform<T>(d, t.data<T>(), t.numel(), lo, hi);
@@ -54,6 +64,13 @@ void PhiloxGenerator::normal_(const Tensor& t, double mean, double stddev) {
                 "normal_: needs a finite mean and a finite stddev >= 0, got mean = ", mean,
                 ", stddev = ", stddev);
   const auto d = kernels::make_philox_draw(seed_, stream_, begin_draw("normal_", t));
+  if (t.device().is_cuda()) {
+#if DEEPOBS_WITH_CUDA
+    auto& ctx = ops::detail::cuda_context(t);
+    kernels::cuda::random_normal(ctx, d, t.data<float>(), t.numel(), mean, stddev);
+#endif
+    return;
+  }
   ops::detail::dispatch_floating("normal_", t, [&](auto v) {
     using T = decltype(v);
     kernels::cpu::random_normal<T>(d, t.data<T>(), t.numel(), mean, stddev);
@@ -65,6 +82,13 @@ void PhiloxGenerator::truncated_normal_(const Tensor& t, double mean, double std
                 "truncated_normal_: needs a finite mean and a finite stddev >= 0, got mean = ",
                 mean, ", stddev = ", stddev);
   const auto d = kernels::make_philox_draw(seed_, stream_, begin_draw("truncated_normal_", t));
+  if (t.device().is_cuda()) {
+#if DEEPOBS_WITH_CUDA
+    auto& ctx = ops::detail::cuda_context(t);
+    kernels::cuda::random_truncated_normal(ctx, d, t.data<float>(), t.numel(), mean, stddev);
+#endif
+    return;
+  }
   ops::detail::dispatch_floating("truncated_normal_", t, [&](auto v) {
     using T = decltype(v);
     kernels::cpu::random_truncated_normal<T>(d, t.data<T>(), t.numel(), mean, stddev);
@@ -76,6 +100,14 @@ void PhiloxGenerator::keep_mask_(const Tensor& t, double rate, double keep_value
   DEEPOBS_CHECK(std::isfinite(keep_value), "keep_mask_: keep_value must be finite, got ",
                 keep_value);
   const auto d = kernels::make_philox_draw(seed_, stream_, begin_draw("keep_mask_", t));
+  if (t.device().is_cuda()) {
+#if DEEPOBS_WITH_CUDA
+    auto& ctx = ops::detail::cuda_context(t);
+    kernels::cuda::random_keep_mask(ctx, d, t.data<float>(), t.numel(), rate,
+                                    static_cast<float>(keep_value));
+#endif
+    return;
+  }
   ops::detail::dispatch_floating("keep_mask_", t, [&](auto v) {
     using T = decltype(v);
     kernels::cpu::random_keep_mask<T>(d, t.data<T>(), t.numel(), rate, static_cast<T>(keep_value));

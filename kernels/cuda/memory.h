@@ -49,3 +49,13 @@ void* host_pinned_allocate(std::size_t bytes);
 void host_pinned_deallocate(void* ptr);
 
 }  // namespace deepobs::kernels::cuda
+
+namespace deepobs::kernels::cuda {
+
+// Copies `bytes` bytes from device `src_device` to device `dst_device` (peer copy through the
+// driver when the devices differ; a stream-ordered copy when they are the same). Between two
+// devices both streams are synchronised, so this is for moving tensors, not for per-step work.
+void copy_between_devices(int dst_device, void* dst, int src_device, const void* src,
+                          std::size_t bytes);
+
+}  // namespace deepobs::kernels::cuda
