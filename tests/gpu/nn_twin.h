@@ -1,0 +1,67 @@
+// Runs one differentiable expression on the CPU and on the GPU for the nn-op twin tests: the same
+// inputs become leaves on each device, the output is back-propagated with the same upstream
+// gradient, and the output and every leaf gradient come back to the CPU for comparison.
+#pragma once
+
+#include <cmath>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/autograd.h"
+#include "core/cuda_backend.h"
+#include "core/tensor.h"
+#include "twin.h"
+
+namespace deepobs::twin {
+
+struct Evaluated {
+  Tensor output;              // on the CPU
+  std::vector<Tensor> grads;  // one per input, on the CPU
+};
+
+using Expression = std::function<Tensor(const std::vector<Tensor>&)>;
+
+// Evaluates `f` on `device` with `inputs` (CPU tensors) as gradient-requiring leaves; `upstream`
+// (a CPU tensor shaped like the output) seeds the backward pass.
+inline Evaluated evaluate(Device device, const std::vector<Tensor>& inputs, const Tensor& upstream,
+                          const Expression& f) {
+  std::vector<Tensor> leaves;
+  for (const Tensor& t : inputs) {
+    Tensor leaf = t.to(device);
+    leaf.set_requires_grad(true);
+    leaves.push_back(leaf);
+  }
+  const Tensor y = f(leaves);
+  autograd::backward(y, upstream.to(device));
+  Evaluated r;
+  r.output = y.to(Device::cpu());
+  for (const Tensor& leaf : leaves)
+    r.grads.push_back(leaf.grad().to(Device::cpu()));
+  return r;
+}
+
+// The tolerance of a sum of `terms` products of values in [−1, 1] computed in f32 in two different
+// orders (CPU blocked Eigen/im2col vs cuBLAS/cuDNN tiling, TF32 off): both roundings are
+// random-walk like, ~sqrt(terms)·2⁻²⁴ per unit of partial-sum magnitude, and the partial sums grow
+// like sqrt(terms); 8× margin. An indexing error is O(1) and still fails.
+inline double f32_sum_atol(double terms) {
+  return 8.0 * terms * std::ldexp(1.0, -24) + 1e-6;
+}
+
+// Scoped numerical policies for the CUDA device; restores the previous ones.
+class ScopedPolicies {
+ public:
+  explicit ScopedPolicies(const cuda_backend::Policies& p)
+      : previous_(cuda_backend::policies(Device::cuda())) {
+    cuda_backend::set_policies(Device::cuda(), p);
+  }
+  ~ScopedPolicies() { cuda_backend::set_policies(Device::cuda(), previous_); }
+  ScopedPolicies(const ScopedPolicies&) = delete;
+  ScopedPolicies& operator=(const ScopedPolicies&) = delete;
+
+ private:
+  cuda_backend::Policies previous_;
+};
+
+}  // namespace deepobs::twin
