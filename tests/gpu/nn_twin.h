@@ -12,6 +12,9 @@
 #include "core/cuda_backend.h"
 #include "core/tensor.h"
 #include "twin.h"
+#if DEEPOBS_WITH_CUDA
+#include "kernels/cuda/context.h"
+#endif
 
 namespace deepobs::twin {
 
@@ -49,19 +52,35 @@ inline double f32_sum_atol(double terms) {
   return 8.0 * terms * std::ldexp(1.0, -24) + 1e-6;
 }
 
-// Scoped numerical policies for the CUDA device; restores the previous ones.
+// Scoped numerical policies for CUDA device 0; restores the previous ones. Without CUDA in the
+// build it does nothing (the tests that use it skip before reaching it).
 class ScopedPolicies {
  public:
-  explicit ScopedPolicies(const cuda_backend::Policies& p)
-      : previous_(cuda_backend::policies(Device::cuda())) {
-    cuda_backend::set_policies(Device::cuda(), p);
+  ScopedPolicies(bool deterministic, bool tf32) {
+#if DEEPOBS_WITH_CUDA
+    auto& ctx = kernels::cuda::context(0);
+    previous_ = kernels::cuda::policies(ctx);
+    kernels::cuda::Policies p;
+    p.deterministic = deterministic;
+    p.tf32 = tf32;
+    kernels::cuda::set_policies(ctx, p);
+#else
+    (void)deterministic;
+    (void)tf32;
+#endif
   }
-  ~ScopedPolicies() { cuda_backend::set_policies(Device::cuda(), previous_); }
+  ~ScopedPolicies() {
+#if DEEPOBS_WITH_CUDA
+    kernels::cuda::set_policies(kernels::cuda::context(0), previous_);
+#endif
+  }
   ScopedPolicies(const ScopedPolicies&) = delete;
   ScopedPolicies& operator=(const ScopedPolicies&) = delete;
 
+#if DEEPOBS_WITH_CUDA
  private:
-  cuda_backend::Policies previous_;
+  kernels::cuda::Policies previous_;
+#endif
 };
 
 }  // namespace deepobs::twin

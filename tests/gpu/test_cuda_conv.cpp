@@ -122,7 +122,7 @@ twin::Evaluated conv_step(std::uint64_t seed) {
 
 TEST(CudaConv, DeterministicPolicyGivesIdenticalRerunsAndDeterministicPlans) {
   SKIP_WITHOUT_GPU();
-  twin::ScopedPolicies policies({/*deterministic=*/true, /*tf32=*/false});
+  twin::ScopedPolicies policies(/*deterministic=*/true, /*tf32=*/false);
   const auto first = conv_step(301);
   const auto second = conv_step(301);
   twin::expect_identical(second.output, first.output, "conv output");

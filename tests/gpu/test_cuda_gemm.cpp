@@ -55,7 +55,7 @@ TEST(CudaGemm, DenseWithBiasForwardAndBackward) {
 
 TEST(CudaGemm, DeterministicPolicyGivesIdenticalReruns) {
   SKIP_WITHOUT_GPU();
-  twin::ScopedPolicies policies({/*deterministic=*/true, /*tf32=*/false});
+  twin::ScopedPolicies policies(/*deterministic=*/true, /*tf32=*/false);
   const Tensor x = random_tensor({64, 300}, 31);
   const Tensor w = random_tensor({300, 100}, 32);
   const Tensor b = random_tensor({100}, 33);

@@ -1,6 +1,7 @@
 // Fused softmax cross-entropy and accuracy vs the CPU twin.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <string>
