@@ -2,7 +2,12 @@
 
 #include "core/autograd.h"
 #include "core/ops/dispatch.h"
+#include "core/ops/nn_device.h"
 #include "kernels/cpu/conv.h"
+#if DEEPOBS_WITH_CUDA
+#include "kernels/cuda/conv_layout.h"
+#include "kernels/cuda/cudnn_conv.h"
+#endif
 
 namespace deepobs::ops {
 namespace {
@@ -27,7 +32,7 @@ void check_operands(const char* op, const Tensor& x, const Tensor& weight, int c
   DEEPOBS_CHECK(
       weight.size(0) >= 1 && weight.size(1) >= 1 && weight.size(2) >= 1 && weight.size(3) >= 1, op,
       ": weight ", shape_of(weight), " has an empty dimension");
-  detail::require_kernel_device(op, x);
+  detail::use_cuda(op, x);  // fails early for a device or dtype without kernels
 }
 
 void check_bias(const char* op, const Tensor& x, const Tensor& bias, std::int64_t channels,
@@ -69,11 +74,21 @@ ConvGeometry geometry(std::int64_t batch, std::int64_t in_channels, std::int64_t
 }
 
 // The three conv products without autograd; conv2d, conv_transpose2d and both backward rules are
-// built from them. Each allocates its result; all tensors are contiguous CPU tensors of one dtype.
-// `bias` may be undefined.
+// built from them. Each allocates its result; all tensors are contiguous, of one dtype and on one
+// device (the CPU kernels or cuDNN, per detail::use_cuda). `bias` may be undefined.
 Tensor conv_forward(const char* op, const ConvGeometry& g, const Tensor& x, const Tensor& w,
                     const Tensor& bias) {
   Tensor y = Tensor::empty({g.batch, g.out_channels, g.out_h, g.out_w}, x.dtype(), x.device());
+  if (detail::use_cuda(op, x)) {
+#if DEEPOBS_WITH_CUDA
+    auto& ctx = detail::cuda_context(x);
+    kernels::cuda::conv2d_forward(ctx, g, x.data<float>(), w.data<float>(), y.data<float>());
+    if (bias.defined())
+      kernels::cuda::add_channel_bias(ctx, y.data<float>(), bias.data<float>(), g.batch,
+                                      g.out_channels, g.out_h * g.out_w);
+#endif
+    return y;
+  }
   detail::dispatch_floating(op, x, [&](auto t) {
     using T = decltype(t);
     kernels::cpu::conv2d_forward<T>(g, x.data<T>(), w.data<T>(),
@@ -85,6 +100,13 @@ Tensor conv_forward(const char* op, const ConvGeometry& g, const Tensor& x, cons
 Tensor conv_backward_data(const char* op, const ConvGeometry& g, const Tensor& dy,
                           const Tensor& w) {
   Tensor dx = Tensor::empty({g.batch, g.in_channels, g.in_h, g.in_w}, dy.dtype(), dy.device());
+  if (detail::use_cuda(op, dy)) {
+#if DEEPOBS_WITH_CUDA
+    kernels::cuda::conv2d_backward_data(detail::cuda_context(dy), g, dy.data<float>(),
+                                        w.data<float>(), dx.data<float>());
+#endif
+    return dx;
+  }
   detail::dispatch_floating(op, dy, [&](auto t) {
     using T = decltype(t);
     kernels::cpu::conv2d_backward_data<T>(g, dy.data<T>(), w.data<T>(), dx.data<T>());
@@ -95,6 +117,13 @@ Tensor conv_backward_data(const char* op, const ConvGeometry& g, const Tensor& d
 Tensor conv_backward_filter(const char* op, const ConvGeometry& g, const Tensor& x,
                             const Tensor& dy, const Shape& weight_shape) {
   Tensor dw = Tensor::empty(weight_shape, x.dtype(), x.device());
+  if (detail::use_cuda(op, x)) {
+#if DEEPOBS_WITH_CUDA
+    kernels::cuda::conv2d_backward_filter(detail::cuda_context(x), g, x.data<float>(),
+                                          dy.data<float>(), dw.data<float>());
+#endif
+    return dw;
+  }
   detail::dispatch_floating(op, x, [&](auto t) {
     using T = decltype(t);
     kernels::cpu::conv2d_backward_filter<T>(g, x.data<T>(), dy.data<T>(), dw.data<T>());
@@ -103,6 +132,13 @@ Tensor conv_backward_filter(const char* op, const ConvGeometry& g, const Tensor&
 }
 
 void add_bias(const char* op, const Tensor& y, const Tensor& bias) {
+  if (detail::use_cuda(op, y)) {
+#if DEEPOBS_WITH_CUDA
+    kernels::cuda::add_channel_bias(detail::cuda_context(y), y.data<float>(), bias.data<float>(),
+                                    y.size(0), y.size(1), y.size(2) * y.size(3));
+#endif
+    return;
+  }
   detail::dispatch_floating(op, y, [&](auto t) {
     using T = decltype(t);
     kernels::cpu::add_channel_bias<T>(y.data<T>(), bias.data<T>(), y.size(0), y.size(1),
@@ -112,6 +148,13 @@ void add_bias(const char* op, const Tensor& y, const Tensor& bias) {
 
 Tensor bias_grad(const char* op, const Tensor& dy) {
   Tensor db = Tensor::empty({dy.size(1)}, dy.dtype(), dy.device());
+  if (detail::use_cuda(op, dy)) {
+#if DEEPOBS_WITH_CUDA
+    kernels::cuda::channel_sums(detail::cuda_context(dy), dy.data<float>(), dy.size(0), dy.size(1),
+                                dy.size(2) * dy.size(3), db.data<float>());
+#endif
+    return db;
+  }
   detail::dispatch_floating(op, dy, [&](auto t) {
     using T = decltype(t);
     kernels::cpu::channel_sums<T>(dy.data<T>(), dy.size(0), dy.size(1), dy.size(2) * dy.size(3),

@@ -2,7 +2,11 @@
 
 #include "core/autograd.h"
 #include "core/ops/dispatch.h"
+#include "core/ops/nn_device.h"
 #include "kernels/cpu/gemm.h"
+#if DEEPOBS_WITH_CUDA
+#include "kernels/cuda/gemm.h"
+#endif
 
 namespace deepobs::ops {
 namespace {
@@ -18,8 +22,14 @@ Tensor matmul_raw(const char* op, const Tensor& a, const Tensor& b, bool ta, boo
   DEEPOBS_CHECK(k == kb, op, ": inner dimensions differ: a ", shape_str(a.shape()),
                 ta ? " (transposed)" : "", " and b ", shape_str(b.shape()),
                 tb ? " (transposed)" : "");
-  detail::require_kernel_device(op, a);
   Tensor c = Tensor::empty({m, n}, a.dtype(), a.device());
+  if (detail::use_cuda(op, a)) {
+#if DEEPOBS_WITH_CUDA
+    kernels::cuda::gemm(detail::cuda_context(a), ta, tb, m, n, k, 1.0f, a.data<float>(),
+                        b.data<float>(), 0.0f, c.data<float>());
+#endif
+    return c;
+  }
   detail::dispatch_floating(op, a, [&](auto t) {
     using T = decltype(t);
     kernels::cpu::gemm<T>(ta, tb, m, n, k, T(1), a.data<T>(), b.data<T>(), T(0), c.data<T>());
@@ -29,6 +39,13 @@ Tensor matmul_raw(const char* op, const Tensor& a, const Tensor& b, bool ta, boo
 
 Tensor bias_grad(const Tensor& g) {
   Tensor out = Tensor::empty({g.size(1)}, g.dtype(), g.device());
+  if (detail::use_cuda("dense backward", g)) {
+#if DEEPOBS_WITH_CUDA
+    kernels::cuda::column_sums(detail::cuda_context(g), g.data<float>(), g.size(0), g.size(1),
+                               out.data<float>());
+#endif
+    return out;
+  }
   detail::dispatch_floating("dense", g, [&](auto t) {
     using T = decltype(t);
     kernels::cpu::column_sums<T>(g.data<T>(), g.size(0), g.size(1), out.data<T>());
@@ -67,10 +84,17 @@ Tensor dense(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   }
   Tensor y = matmul_raw("dense", x, weight, false, false);
   if (bias.defined()) {
-    detail::dispatch_floating("dense", y, [&](auto t) {
-      using T = decltype(t);
-      kernels::cpu::add_row_bias<T>(y.data<T>(), bias.data<T>(), y.size(0), y.size(1));
-    });
+    if (detail::use_cuda("dense", y)) {
+#if DEEPOBS_WITH_CUDA
+      kernels::cuda::add_row_bias(detail::cuda_context(y), y.data<float>(), bias.data<float>(),
+                                  y.size(0), y.size(1));
+#endif
+    } else {
+      detail::dispatch_floating("dense", y, [&](auto t) {
+        using T = decltype(t);
+        kernels::cpu::add_row_bias<T>(y.data<T>(), bias.data<T>(), y.size(0), y.size(1));
+      });
+    }
   }
   if (autograd::needs_grad({x, weight, bias})) {
     autograd::record("dense", {x, weight, bias}, y, [x, weight, bias](const Tensor& g) {

@@ -17,6 +17,9 @@ namespace deepobs::ops {
 // Throws deepobs::Error naming the op for a wrong rank, dtype or device, a row count that differs
 // between logits and labels, C = 0, ε outside [0, 1], and for a label outside [0, C) — the message
 // then names the first such row and its label.
+// On a CUDA device (f32 logits only) the labels are not read back to the host, so that no step
+// waits for the GPU: a label outside [0, C) makes its row's loss and gradient NaN instead of
+// throwing (the runner stops on the non-finite loss); accuracy still throws the message above.
 Tensor softmax_cross_entropy(const Tensor& logits, const Tensor& labels,
                              double label_smoothing = 0.0);
 
