@@ -1,11 +1,10 @@
 #include "datasets/dataset.h"
 
 #include <algorithm>
-#include <array>
-#include <cstring>
 #include <utility>
 
 #include "core/error.h"
+#include "core/ops/batch_gather.h"
 
 namespace deepobs::datasets {
 namespace {
@@ -46,6 +45,16 @@ std::string no_batch_message(const std::string& name, Phase phase, std::int64_t 
              " (every phase drops the remainder); use a smaller batch size");
 }
 
+// The split's tensors on `device` (the same handles when it is the CPU). u8 images are uploaded as
+// bytes: a quarter of the f32 size, converted per batch by the gather kernel.
+Examples on_device(const Examples& ex, Device device) {
+  if (device.is_cpu() || !ex.inputs.defined()) return ex;
+  Examples out;
+  out.inputs = ex.inputs.to(device);
+  if (ex.labels.defined()) out.labels = ex.labels.to(device);
+  return out;
+}
+
 }  // namespace
 
 std::string_view phase_name(Phase phase) {
@@ -64,6 +73,7 @@ std::string_view phase_name(Phase phase) {
 
 InMemoryDataSet::InMemoryDataSet(InMemorySpec spec, const DataSetOptions& options)
     : name_(std::move(spec.name)),
+      device_(options.device),
       batch_size_(options.batch_size),
       u8_divisor_(spec.u8_divisor),
       train_rng_(options.seed, RngPurpose::Shuffle, kTrainShuffleIndex),
@@ -119,6 +129,10 @@ InMemoryDataSet::InMemoryDataSet(InMemorySpec spec, const DataSetOptions& option
     throw Error(no_batch_message(name_, Phase::Test, test_.size(), batch_size_));
   if (has_valid_ && valid_.size() < batch_size_)
     throw Error(no_batch_message(name_, Phase::Valid, valid_.size(), batch_size_));
+  // Uploaded once, after the validation examples were carved out (each byte goes up once).
+  train_ = on_device(train_, device_);
+  valid_ = on_device(valid_, device_);
+  test_ = on_device(test_, device_);
 }
 
 bool InMemoryDataSet::has_phase(Phase phase) const {
@@ -160,6 +174,9 @@ void InMemoryDataSet::start(Phase phase) {
       order_ = Tensor();
       break;
   }
+  // The permutation is drawn on the CPU for every device (same seed, same order) and uploaded
+  // once per pass: n·8 bytes per epoch, not a per-step copy.
+  if (order_.defined() && !device_.is_cpu()) order_ = order_.to(device_);
   phase_ = phase;
   next_batch_ = 0;
   started_ = true;
@@ -173,43 +190,11 @@ Phase InMemoryDataSet::phase() const {
 bool InMemoryDataSet::next(Batch& batch) {
   DEEPOBS_CHECK(started_, name_, ": next() called before start()");
   if (next_batch_ >= pass_batches_) return false;
-  const std::int64_t b = batch_size_;
-  const std::int64_t first = next_batch_ * b;
-  const Tensor& in = source_->inputs;
-  const std::int64_t row = in.numel() / in.size(0);  // elements per example
-
-  Shape shape = in.shape();
-  shape[0] = b;
+  const std::int64_t first = next_batch_ * batch_size_;
   Batch out;
-  out.inputs = Tensor::empty(shape, DType::F32);
-  float* dst = out.inputs.data<float>();
-  const std::int64_t* order = order_.defined() ? order_.data<std::int64_t>() + first : nullptr;
-  auto index = [&](std::int64_t i) { return order ? order[i] : first + i; };
-
-  if (in.dtype() == DType::U8) {
-    // One division per byte value, not per pixel; the table holds exactly x / divisor in float.
-    std::array<float, 256> table{};
-    for (int v = 0; v < 256; ++v)
-      table[v] = static_cast<float>(v) / u8_divisor_;
-    const std::uint8_t* src = in.data<std::uint8_t>();
-    for (std::int64_t i = 0; i < b; ++i) {
-      const std::uint8_t* s = src + index(i) * row;
-      float* d = dst + i * row;
-      for (std::int64_t j = 0; j < row; ++j)
-        d[j] = table[s[j]];
-    }
-  } else {
-    const float* src = in.data<float>();
-    for (std::int64_t i = 0; i < b; ++i)
-      std::memcpy(dst + i * row, src + index(i) * row, static_cast<std::size_t>(row) * 4);
-  }
-  if (source_->labels.defined()) {
-    out.labels = Tensor::empty({b}, DType::I64);
-    const std::int64_t* src = source_->labels.data<std::int64_t>();
-    std::int64_t* d = out.labels.data<std::int64_t>();
-    for (std::int64_t i = 0; i < b; ++i)
-      d[i] = src[index(i)];
-  }
+  out.inputs = ops::gather_examples(source_->inputs, order_, first, batch_size_, u8_divisor_);
+  if (source_->labels.defined())
+    out.labels = ops::gather_labels(source_->labels, order_, first, batch_size_);
   ++next_batch_;
   transform(out, phase_);
   batch = std::move(out);

@@ -30,9 +30,10 @@ enum class Phase { Train, TrainEval, Valid, Test };
 std::string_view phase_name(Phase phase);
 
 // One mini-batch, freshly allocated for each next() (the consumer may keep it).
-//   inputs: f32 CPU tensor [B, ...]: images NCHW [B,C,H,W] (MNIST [B,1,28,28] in [0,1]),
-//           quadratic [B,100], two_d [B,2].
-//   labels: i64 CPU tensor [B] of class indices, or undefined for data sets without labels.
+//   inputs: f32 tensor [B, ...] on the data set's device (DataSetOptions::device): images NCHW
+//           [B,C,H,W] (MNIST [B,1,28,28] in [0,1]), quadratic [B,100], two_d [B,2].
+//   labels: i64 tensor [B] of class indices on the same device, or undefined for data sets
+//           without labels.
 struct Batch {
   Tensor inputs;
   Tensor labels;
@@ -43,6 +44,11 @@ struct DataSetOptions {
   std::int64_t batch_size = 128;  // >= 1; the same for every phase
   std::uint64_t seed = 42;        // the run's random seed; shuffling uses its own Philox streams
   bool validation = false;        // v1.2: carve out (or draw) a validation set, phase Valid
+  // Where batches are produced. For a CUDA device an in-memory data set uploads its examples once
+  // (u8 images stay bytes) and gathers, converts and normalises every batch on the device; only
+  // the epoch's permutation (computed on the CPU, identical for every device) is uploaded per
+  // pass. See docs/DESIGN.md, "GPU-resident data".
+  Device device = Device::cpu();
 };
 
 class DataSet {
@@ -104,7 +110,8 @@ struct InMemorySpec {
 //   Test:      the test examples in stored order, drop remainder.
 // Train and TrainEval draw their permutations from two separate Philox streams of the run seed
 // (rng_stream(RngPurpose::Shuffle, 0) and (…, 1)), so the training order does not depend on how
-// often the runner evaluates. The examples are held once and gathered into each batch.
+// often the runner evaluates. The examples are held once and gathered into each batch, on the
+// device of DataSetOptions (ops::gather_examples: the same bits on the CPU and on a GPU).
 class InMemoryDataSet : public DataSet {
  public:
   // Throws deepobs::Error when the examples are malformed (dtypes, shapes, label count, train and
@@ -122,17 +129,20 @@ class InMemoryDataSet : public DataSet {
   Phase phase() const override;
 
   // The examples a phase draws from (Train and TrainEval: the training split, after the
-  // validation examples were carved out). Throws for a phase the set lacks.
+  // validation examples were carved out), on device(). Throws for a phase the set lacks.
   const Examples& examples(Phase phase) const;
+  // Where the examples live and the batches are built.
+  Device device() const { return device_; }
 
  protected:
   // Called on every batch after it was gathered, before next() returns it: the place for
   // augmentation and standardisation in derived data sets (CIFAR, SVHN), which draw their own
-  // randomness. The default does nothing.
+  // randomness. The batch is on device(). The default does nothing.
   virtual void transform(Batch& batch, Phase phase);
 
  private:
   std::string name_;
+  Device device_;
   std::int64_t batch_size_;
   float u8_divisor_;
   Examples train_, valid_, test_;
@@ -145,7 +155,7 @@ class InMemoryDataSet : public DataSet {
   bool started_ = false;
   Phase phase_ = Phase::Train;
   const Examples* source_ = nullptr;
-  Tensor order_;  // i64 [n] permutation for Train/TrainEval; undefined for stored order
+  Tensor order_;  // i64 [n] permutation on device_ for Train/TrainEval; undefined: stored order
   std::int64_t pass_batches_ = 0;
   std::int64_t next_batch_ = 0;
 };

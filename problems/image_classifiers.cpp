@@ -14,9 +14,12 @@ namespace {
 
 using layers::Initializer;
 
-ProblemModel::Output classify(const Tensor& logits, const datasets::Batch& batch) {
+// Per-example losses, and the batch accuracy when not training (ProblemModel::Output).
+ProblemModel::Output classify(const Tensor& logits, const datasets::Batch& batch, bool training) {
   DEEPOBS_CHECK(batch.labels.defined(), "classifier: the batch has no labels");
-  return {ops::softmax_cross_entropy(logits, batch.labels), ops::accuracy(logits, batch.labels)};
+  std::optional<double> accuracy;
+  if (!training) accuracy = ops::accuracy(logits, batch.labels);
+  return {ops::softmax_cross_entropy(logits, batch.labels), accuracy};
 }
 
 class LogReg : public ProblemModel {
@@ -28,8 +31,8 @@ class LogReg : public ProblemModel {
     o.layer_index = 0;
     dense_ = &register_module("dense", std::make_unique<layers::Dense>(784, num_classes, o, gen));
   }
-  Output forward(const datasets::Batch& batch, bool) override {
-    return classify(dense_->forward(ops::flatten(batch.inputs)), batch);
+  Output forward(const datasets::Batch& batch, bool training) override {
+    return classify(dense_->forward(ops::flatten(batch.inputs)), batch, training);
   }
 
  private:
@@ -50,13 +53,13 @@ class Mlp : public ProblemModel {
                            std::make_unique<layers::Dense>(sizes[i], sizes[i + 1], o, gen)));
     }
   }
-  Output forward(const datasets::Batch& batch, bool) override {
+  Output forward(const datasets::Batch& batch, bool training) override {
     Tensor h = ops::flatten(batch.inputs);
     for (std::size_t i = 0; i < layers_.size(); ++i) {
       h = layers_[i]->forward(h);
       if (i + 1 < layers_.size()) h = ops::relu(h);
     }
-    return classify(h, batch);
+    return classify(h, batch, training);
   }
 
  private:
@@ -83,13 +86,13 @@ class TwoConvTwoDense : public ProblemModel {
     d.layer_index = 3;
     fc2_ = &register_module("dense2", std::make_unique<layers::Dense>(1024, num_classes, d, gen));
   }
-  Output forward(const datasets::Batch& batch, bool) override {
+  Output forward(const datasets::Batch& batch, bool training) override {
     Tensor h = ops::relu(conv1_->forward(batch.inputs));
     h = ops::max_pool2d(h, 2, 2, 2, 2, ops::PaddingMode::kSame);
     h = ops::relu(conv2_->forward(h));
     h = ops::max_pool2d(h, 2, 2, 2, 2, ops::PaddingMode::kSame);
     h = ops::relu(fc1_->forward(ops::flatten(h)));
-    return classify(fc2_->forward(h), batch);
+    return classify(fc2_->forward(h), batch, training);
   }
 
  private:

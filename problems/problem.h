@@ -40,14 +40,20 @@ struct ProblemConfig {
   std::uint64_t seed = 42;             // initialisation, shuffling, dropout and noise
   std::string data_dir;                // "" → $DEEPOBS_DATA_DIR → ./data_deepobs
   bool validation = false;             // v1.2 validation split
+  // Where the model and the data live: the model is built on the CPU (same initial bits for every
+  // device) and moved; the data set is uploaded once and builds its batches there.
+  Device device = Device::cpu();
 };
 
 // The network of a problem: a Module whose forward maps a batch to per-example losses.
 class ProblemModel : public Module {
  public:
   struct Output {
-    Tensor losses;                   // [B] per-example losses, recorded by autograd
-    std::optional<double> accuracy;  // batch mean of argmax == label, for classifiers
+    Tensor losses;  // [B] per-example losses, recorded by autograd
+    // Batch mean of argmax == label, for classifiers, in inference mode only (training ==
+    // false): the training loop never reads it, and on a GPU it would cost a device-to-host copy
+    // and a synchronisation every step.
+    std::optional<double> accuracy;
   };
   // `training` is true only in phase Train (dropout and batch norm in training mode).
   virtual Output forward(const datasets::Batch& batch, bool training) = 0;

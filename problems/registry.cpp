@@ -5,13 +5,14 @@
 #include "datasets/mnist.h"
 #include "datasets/synthetic.h"
 #include "problems/image_classifiers.h"
+#include "problems/placement.h"
 #include "problems/synthetic_problems.h"
 
 namespace deepobs::problems {
 namespace {
 
 datasets::DataSetOptions data_options(const ProblemConfig& c) {
-  return {c.batch_size, c.seed, c.validation};
+  return {c.batch_size, c.seed, c.validation, c.device};
 }
 
 std::function<std::unique_ptr<datasets::DataSet>(const ProblemConfig&)> mnist_like(
@@ -100,6 +101,7 @@ std::unique_ptr<Problem> build_problem(std::string_view name, const ProblemConfi
   DEEPOBS_CHECK(config.batch_size >= 1, name, ": batch size must be >= 1, got ", config.batch_size);
   PhiloxGenerator init(config.seed, RngPurpose::Init);
   auto model = e.make_model(init);
+  move_model_to(*model, config.device);
   auto data = e.make_data(config);
   const double wd = config.weight_decay.value_or(e.info.default_weight_decay);
   return std::make_unique<Problem>(e.info, std::move(model), std::move(data), wd);

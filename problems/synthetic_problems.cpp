@@ -87,17 +87,19 @@ class TwoD : public ProblemModel {
   TwoD(Function f, double u0, double v0) : f_(f) {
     u_ = register_parameter("weight", Tensor::scalar(u0), {ParamKind::Weight, false, 0});
     v_ = register_parameter("bias", Tensor::scalar(v0), {ParamKind::Bias, false, 0});
+    // Unit rows that pick the x and y columns; buffers, so they move to the model's device with
+    // the parameters instead of being created (and copied to a GPU) in every step.
+    select_x_ = register_buffer("select_x", Tensor::from_vector<float>({1, 0}, {1, 2}));
+    select_y_ = register_buffer("select_y", Tensor::from_vector<float>({0, 1}, {1, 2}));
   }
   Output forward(const datasets::Batch& batch, bool) override {
     DEEPOBS_CHECK(batch.inputs.dim() == 2 && batch.inputs.size(1) == 2,
                   "two_d: inputs must be [B, 2], got ", batch.inputs.str());
-    const auto b = batch.inputs.size(0);
-    // Columns x and y as [B] vectors: reshape to [B,2], split by multiplying with unit rows.
+    // Columns x and y as [B] vectors: split [B,2] by multiplying with unit rows and summing.
     const Tensor xy = batch.inputs;
-    const Tensor x = ops::sum(ops::mul(xy, Tensor::from_vector<float>({1, 0}, {1, 2})), {1});
-    const Tensor y = ops::sum(ops::mul(xy, Tensor::from_vector<float>({0, 1}, {1, 2})), {1});
+    const Tensor x = ops::sum(ops::mul(xy, select_x_), {1});
+    const Tensor y = ops::sum(ops::mul(xy, select_y_), {1});
     const Tensor noise = ops::add(ops::mul(u_, x), ops::mul(v_, y));  // [B]
-    (void)b;
     return {ops::add(objective(), noise), std::nullopt};
   }
 
@@ -129,6 +131,7 @@ class TwoD : public ProblemModel {
 
   Function f_;
   Tensor u_, v_;
+  Tensor select_x_, select_y_;
 };
 
 }  // namespace

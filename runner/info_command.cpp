@@ -12,6 +12,16 @@ std::string version_str(int v) {
   return std::to_string(v / 1000) + "." + std::to_string((v % 1000) / 10);
 }
 
+// What --device auto picks, and why in plain words when it is not a GPU.
+std::string auto_device_line(const BuildInfo& info) {
+  std::string line = "--device auto: ";
+  if (!info.gpus.empty()) return line + "cuda:0 (" + info.gpus.front().name + ")\n";
+  line += "cpu, no GPU is usable: ";
+  if (!info.cuda_built) return line + "this binary was built without the CUDA backend\n";
+  return line + (info.cuda_error.empty() ? "the CUDA runtime found no device" : info.cuda_error) +
+         "\n";
+}
+
 }  // namespace
 
 int info_command(std::ostream& out) {
@@ -21,6 +31,7 @@ int info_command(std::ostream& out) {
   out << "CPU threads:   " << info.cpu_threads << "\n";
   if (!info.cuda_built) {
     out << "CUDA backend:  not built (CPU-only build; configure with -DDEEPOBS_CUDA=ON)\n";
+    out << auto_device_line(info);
     return 0;
   }
   out << "CUDA backend:  built for sm_" << info.cuda_architectures << "; runtime "
@@ -35,6 +46,7 @@ int info_command(std::ostream& out) {
         << g.compute_minor << ", " << std::fixed << std::setprecision(1) << g.memory_gib << " GiB, "
         << g.multiprocessors << " SMs\n";
   }
+  out << auto_device_line(info);
   return 0;
 }
 

@@ -14,6 +14,7 @@
 #include "optimizers/registry.h"
 #include "problems/registry.h"
 #include "runner/atomic_file.h"
+#include "runner/device_policy.h"
 #include "runner/fingerprint.h"
 #include "runner/python_json.h"
 #include "runner/trainer.h"
@@ -54,21 +55,6 @@ HyperValue to_hyper_value(const HyperparameterValue& v) {
   if (const auto* d = std::get_if<double>(&v)) return *d;
   if (const auto* b = std::get_if<bool>(&v)) return *b;
   return std::get<std::int64_t>(v);
-}
-
-Device resolve_device(const std::string& requested) {
-  DEEPOBS_CHECK(requested == "auto" || requested == "cpu" || requested.rfind("cuda", 0) == 0,
-                "--device must be auto, cpu or cuda, got '", requested, "'");
-  if (requested == "auto" || requested == "cpu") return Device::cpu();
-  Device::parse(requested);  // rejects a malformed "cuda:x" first
-  DEEPOBS_CHECK(
-      Device::cuda_built(), "--device ", requested,
-      ": this deepobs was built without CUDA (rebuild with -DDEEPOBS_CUDA=ON on a machine "
-      "with nvcc, or use --device cpu)");
-  DEEPOBS_CHECK(Device::cuda_available(), "--device ", requested,
-                ": no usable CUDA device here (use --device cpu)");
-  throw Error(cat("--device ", requested,
-                  ": the CUDA kernels are not part of this build yet; use --device cpu"));
 }
 
 // Fails before training when the output directory cannot take the result file.
@@ -114,7 +100,9 @@ int execute(const RunOptions& o, std::ostream& out, std::ostream& err) {
   if (o.weight_decay) {
     DEEPOBS_CHECK(*o.weight_decay >= 0, "--weight_decay must be >= 0, got ", *o.weight_decay);
   }
-  const Device device = resolve_device(o.device);
+  const Device device = resolve_run_device(o.device);
+  const cuda_backend::Policies policies{o.deterministic, o.tf32};
+  set_run_policies(device, policies);
   InterruptGuard guard;  // from here on Ctrl-C stops the run cleanly instead of killing it
 
   RunRecord record;
@@ -151,6 +139,7 @@ int execute(const RunOptions& o, std::ostream& out, std::ostream& err) {
   config.seed = static_cast<std::uint64_t>(o.random_seed);
   config.data_dir = o.data_dir;
   config.validation = o.validation;
+  config.device = device;
   auto problem = problems::build_problem(info.name, config);
   FlatParameters flat(problem->model());
   auto optimizer = make_optimizer(opt_info.name, flat, hps);
@@ -171,6 +160,7 @@ int execute(const RunOptions& o, std::ostream& out, std::ostream& err) {
   record.fingerprint = run_fingerprint();
   record.extra["optimizer_state_bytes"] = optimizer->state_bytes();
   record.extra["num_parameters"] = flat.num_parameters();
+  record.extra.update(device_report(device, policies));
   if (!o.quiet) print_summary(err, record, info);
   if (o.no_logs) {
     if (!o.quiet) err << "--no_logs: no result file written\n";

@@ -26,6 +26,8 @@ struct RunOptions {
   bool no_logs = false;
   bool validation = false;
   std::string device = "auto";
+  bool deterministic = false;  // cuDNN restricted to deterministic algorithms: bit-identical reruns
+  bool tf32 = false;           // allow TF32 tensor cores for f32 GEMM/conv (default strict FP32)
   bool quiet = false;
   std::map<std::string, std::string> hyperparameters;  // as given: --momentum 0.9, --hp a=b
 };

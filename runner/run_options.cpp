@@ -90,9 +90,12 @@ std::optional<RunOptions> parse_run_options(int argc, const char* const* argv, s
       "print_train_iter", "print the logged mini-batch losses")(
       "data_dir", "data directory (default: $DEEPOBS_DATA_DIR, else ./data_deepobs)", text())(
       "output_dir", "where result folders go", text()->default_value("results"))(
-      "no_logs", "do not write the result file")(
-      "validation", "carve out the DeepOBS 1.2 validation split")("device", "auto, cpu or cuda",
-                                                                  text()->default_value("auto"))(
+      "no_logs", "do not write the result file")("validation",
+                                                 "carve out the DeepOBS 1.2 validation split")(
+      "device", "auto (CUDA when a GPU is usable, else cpu), cpu, cuda or cuda:N",
+      text()->default_value("auto"))("deterministic",
+                                     "GPU: deterministic algorithms only (bit-identical reruns)")(
+      "tf32", "GPU: allow TF32 tensor cores (default: strict FP32)")(
       "hp", "optimizer hyperparameter as name=value (repeatable)",
       cxxopts::value<std::vector<std::string>>())(
       "q,quiet", "print only errors and the result path")("h,help", "print this help");
@@ -198,6 +201,8 @@ std::optional<RunOptions> parse_run_options(int argc, const char* const* argv, s
   o.no_logs = args.count("no_logs") > 0;
   o.validation = args.count("validation") > 0;
   o.device = args["device"].as<std::string>();
+  o.deterministic = args.count("deterministic") > 0;
+  o.tf32 = args.count("tf32") > 0;
   o.quiet = args.count("quiet") > 0;
   for (const auto& spec : info->hyperparameters)
     if (args.count(spec.name)) o.hyperparameters[spec.name] = args[spec.name].as<std::string>();

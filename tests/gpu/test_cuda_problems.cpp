@@ -1,0 +1,270 @@
+// Every problem of the registry on the GPU against the CPU: the GPU-resident data gives the same
+// batches bit for bit, the gradients of one batch agree, one full training step agrees, and
+// --deterministic reruns are bit-identical. Skips cleanly without a usable GPU.
+//
+// MNIST-format problems run on synthetic IDX files (random bytes of the standard 60,000/10,000
+// sizes, written once per process): agreement between devices does not depend on the pixels, and
+// the GPU machine has no data packages.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "core/autograd.h"
+#include "core/flat_parameters.h"
+#include "optimizers/registry.h"
+#include "problems/registry.h"
+#include "twin.h"
+#if DEEPOBS_WITH_CUDA
+#include "core/cuda_backend.h"
+#endif
+
+namespace deepobs {
+namespace {
+
+namespace fs = std::filesystem;
+using datasets::Batch;
+using datasets::Phase;
+
+// ---- synthetic MNIST-format files ----
+
+void write_idx(const fs::path& path, const std::vector<std::uint32_t>& extents,
+               const std::vector<std::uint8_t>& data) {
+  std::vector<std::uint8_t> bytes = {0, 0, 0x08, static_cast<std::uint8_t>(extents.size())};
+  for (std::uint32_t e : extents)
+    for (int shift = 24; shift >= 0; shift -= 8)
+      bytes.push_back(static_cast<std::uint8_t>(e >> shift));
+  bytes.insert(bytes.end(), data.begin(), data.end());
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(reinterpret_cast<const char*>(bytes.data()),
+            static_cast<std::streamsize>(bytes.size()));
+  if (!out) throw Error(cat("cannot write ", path.string()));
+}
+
+void write_split(const fs::path& dir, const std::string& prefix, std::uint32_t n,
+                 std::mt19937& gen) {
+  std::vector<std::uint8_t> images(static_cast<std::size_t>(n) * 28 * 28), labels(n);
+  std::uniform_int_distribution<int> byte(0, 255), label(0, 9);
+  for (auto& b : images)
+    b = static_cast<std::uint8_t>(byte(gen));
+  for (auto& l : labels)
+    l = static_cast<std::uint8_t>(label(gen));
+  const std::string img = prefix == "train" ? "train-images-idx3-ubyte" : "t10k-images-idx3-ubyte";
+  const std::string lab = prefix == "train" ? "train-labels-idx1-ubyte" : "t10k-labels-idx1-ubyte";
+  write_idx(dir / img, {n, 28, 28}, images);
+  write_idx(dir / lab, {n}, labels);
+}
+
+// A data root holding mnist/ and fmnist/ with random contents, removed at exit.
+const std::string& fake_data_root() {
+  static const std::string root = [] {
+    const fs::path r = fs::temp_directory_path() / ("deepobs_gpu_data_" + std::to_string(getpid()));
+    fs::remove_all(r);
+    std::mt19937 gen(4242);
+    for (const char* name : {"mnist", "fmnist"}) {
+      fs::create_directories(r / name);
+      write_split(r / name, "train", 60000, gen);
+      write_split(r / name, "test", 10000, gen);
+    }
+    std::atexit([] {
+      std::error_code ec;
+      fs::remove_all(fs::temp_directory_path() / ("deepobs_gpu_data_" + std::to_string(getpid())),
+                     ec);
+    });
+    return r.string();
+  }();
+  return root;
+}
+
+problems::ProblemConfig config_on(Device device, std::int64_t batch_size = 128) {
+  problems::ProblemConfig c;
+  c.batch_size = batch_size;
+  c.seed = 42;
+  c.data_dir = fake_data_root();
+  c.device = device;
+  return c;
+}
+
+std::vector<std::string> all_problems() {
+  std::vector<std::string> names;
+  for (const auto& e : problems::problem_registry())
+    names.push_back(e.info.name);
+  return names;
+}
+
+double max_abs(const Tensor& t) {
+  double m = 0;
+  for (double v : t.to(Device::cpu()).to_vector<double>())
+    m = std::max(m, std::abs(v));
+  return m;
+}
+
+Tensor first_train_batch_loss(problems::Problem& p, FlatParameters& flat, Batch& b) {
+  p.data().start(Phase::Train);
+  EXPECT_TRUE(p.data().next(b));
+  flat.zero_grad();
+  const Tensor loss = p.evaluate(b, /*training=*/true).loss;
+  autograd::backward(loss);
+  return loss;
+}
+
+// ---- the data path ----
+
+TEST(CudaProblems, DataAndParametersLiveOnTheDevice) {
+  SKIP_WITHOUT_GPU();
+  auto p = problems::build_problem("fmnist_2c2d", config_on(Device::cuda(0)));
+  FlatParameters flat(p->model());
+  EXPECT_EQ(flat.params().device(), Device::cuda(0));
+  EXPECT_EQ(flat.grads().device(), Device::cuda(0));
+  for (const auto& np : p->model().named_parameters())
+    EXPECT_EQ(np.param->tensor.device(), Device::cuda(0)) << np.name;
+  p->data().start(Phase::Train);
+  Batch b;
+  ASSERT_TRUE(p->data().next(b));
+  EXPECT_EQ(b.inputs.device(), Device::cuda(0));
+  EXPECT_EQ(b.inputs.dtype(), DType::F32);
+  EXPECT_EQ(b.labels.device(), Device::cuda(0));
+}
+
+// The GPU gathers from the uploaded bytes with the CPU's permutation: identical batches, in every
+// phase and in the second epoch too (the permutation changes per pass).
+TEST(CudaProblems, GpuBatchesEqualCpuBatchesExactly) {
+  SKIP_WITHOUT_GPU();
+  for (const std::string name : {"fmnist_2c2d", "quadratic_deep", "two_d_beale"}) {
+    SCOPED_TRACE(name);
+    auto cpu = problems::build_problem(name, config_on(Device::cpu()));
+    auto gpu = problems::build_problem(name, config_on(Device::cuda(0)));
+    for (Phase phase : {Phase::Train, Phase::Train, Phase::TrainEval, Phase::Test}) {
+      cpu->data().start(phase);
+      gpu->data().start(phase);
+      const std::int64_t n = cpu->data().batches(phase);
+      ASSERT_EQ(gpu->data().batches(phase), n);
+      Batch bc, bg;
+      for (std::int64_t i = 0; i < n; ++i) {
+        ASSERT_TRUE(cpu->data().next(bc));
+        ASSERT_TRUE(gpu->data().next(bg));
+        if (i >= 3 && i != n - 1) continue;  // first three and last batch: every index path
+        twin::expect_identical(bg.inputs, bc.inputs, "inputs of batch " + std::to_string(i));
+        if (bc.labels.defined())
+          twin::expect_identical(bg.labels, bc.labels, "labels of batch " + std::to_string(i));
+      }
+      EXPECT_FALSE(gpu->data().next(bg));
+    }
+  }
+}
+
+// ---- gradients and a training step ----
+
+class CudaProblemGradients : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(CudaProblemGradients, MatchTheCpuOnTheSameBatch) {
+  SKIP_WITHOUT_GPU();
+  auto cpu = problems::build_problem(GetParam(), config_on(Device::cpu()));
+  auto gpu = problems::build_problem(GetParam(), config_on(Device::cuda(0)));
+  FlatParameters fc(cpu->model()), fg(gpu->model());
+  ASSERT_EQ(fc.size(), fg.size());
+  twin::expect_identical(fg.params(), fc.params(), "initial parameters (built on the CPU, moved)");
+  Batch bc, bg;
+  const Tensor lc = first_train_batch_loss(*cpu, fc, bc);
+  const Tensor lg = first_train_batch_loss(*gpu, fg, bg);
+  twin::expect_identical(bg.inputs, bc.inputs, "the first training batch");
+  twin::expect_close(lg, lc, 1e-5, 0.0,
+                     "f32 mean over 128 per-example losses in a different summation order "
+                     "(tree reduction vs sequential): a few ulp relative");
+  // Gradients are sums over the batch and, for the layers, over up to 3,136·25 products; cuBLAS
+  // and cuDNN pick other summation orders (and cuDNN may use Winograd/FFT transforms, exact in
+  // exact arithmetic). Relative 1e-3, plus 1e-4 of the largest gradient for the entries that are
+  // sums of cancelling terms (their relative error is unbounded).
+  twin::expect_close(fg.grads(), fc.grads(), 1e-3, 1e-4 * max_abs(fc.grads()),
+                     "f32 sums in another order (cuBLAS/cuDNN vs Eigen); strict FP32, no TF32");
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryProblem, CudaProblemGradients, ::testing::ValuesIn(all_problems()),
+                         [](const auto& p) { return p.param; });
+
+class CudaTrainingStep : public ::testing::TestWithParam<std::string> {};
+
+// One full step (zero_grad, forward, backward, optimizer) with momentum: the parameter update of
+// the GPU agrees with the CPU's.
+TEST_P(CudaTrainingStep, MatchesTheCpu) {
+  SKIP_WITHOUT_GPU();
+  const double lr = 0.01;
+  const Hyperparameters hps =
+      resolve_hyperparameters(find_optimizer("momentum"), {{"momentum", "0.9"}});
+  auto step = [&](Device device, Tensor& before) {
+    auto p = problems::build_problem(GetParam(), config_on(device));
+    auto flat = std::make_unique<FlatParameters>(p->model());
+    auto opt = make_optimizer("momentum", *flat, hps);
+    before = flat->params().to(Device::cpu());
+    Batch b;
+    first_train_batch_loss(*p, *flat, b);
+    opt->step({0, 0, lr});
+    const Tensor after = flat->params().to(Device::cpu());
+    std::vector<float> a = after.to_vector<float>(), o = before.to_vector<float>();
+    for (std::size_t i = 0; i < a.size(); ++i)
+      a[i] -= o[i];
+    return Tensor::from_vector(a, after.shape());  // the update, computed on the host
+  };
+  Tensor before_c, before_g;
+  const Tensor dc = step(Device::cpu(), before_c);
+  const Tensor dg = step(Device::cuda(0), before_g);
+  twin::expect_identical(before_g, before_c, "parameters before the step");
+  twin::expect_close(dg, dc, 1e-3, 1e-4 * max_abs(dc),
+                     "the update is −lr·gradient in the first momentum step: the gradients' "
+                     "tolerance (f32 sums in another order), plus the rounding of p − lr·g");
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryProblem, CudaTrainingStep, ::testing::ValuesIn(all_problems()),
+                         [](const auto& p) { return p.param; });
+
+// ---- determinism ----
+
+#if DEEPOBS_WITH_CUDA
+// Restores the default policies when a test ends, whatever happened.
+struct PolicyScope {
+  explicit PolicyScope(const cuda_backend::Policies& p) { cuda_backend::set_policies(device, p); }
+  ~PolicyScope() { cuda_backend::set_policies(device, {}); }
+  Device device = Device::cuda(0);
+};
+#endif
+
+TEST(CudaProblems, DeterministicRerunsAreBitIdentical) {
+  SKIP_WITHOUT_GPU();
+#if DEEPOBS_WITH_CUDA
+  PolicyScope scope({/*deterministic=*/true, /*tf32=*/false});
+  for (const std::string name : {"fmnist_2c2d", "fmnist_mlp", "quadratic_deep"}) {
+    SCOPED_TRACE(name);
+    const Hyperparameters hps =
+        resolve_hyperparameters(find_optimizer("momentum"), {{"momentum", "0.9"}});
+    auto train_steps = [&](std::vector<double>& losses) {
+      auto p = problems::build_problem(name, config_on(Device::cuda(0)));
+      FlatParameters flat(p->model());
+      auto opt = make_optimizer("momentum", flat, hps);
+      p->data().start(Phase::Train);
+      Batch b;
+      for (std::int64_t s = 0; s < 5 && p->data().next(b); ++s) {
+        flat.zero_grad();
+        const Tensor loss = p->evaluate(b, true).loss;
+        autograd::backward(loss);
+        opt->step({s, 0, 0.01});
+        losses.push_back(loss.to(Device::cpu()).item());
+      }
+      return flat.params().to(Device::cpu());
+    };
+    std::vector<double> l1, l2;
+    const Tensor p1 = train_steps(l1);
+    const Tensor p2 = train_steps(l2);
+    EXPECT_EQ(l1, l2) << "losses of two deterministic runs";
+    twin::expect_identical(p2, p1, "parameters after 5 deterministic steps");
+  }
+#endif
+}
+
+}  // namespace
+}  // namespace deepobs
