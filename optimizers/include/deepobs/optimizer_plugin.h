@@ -387,8 +387,9 @@ struct deepobs_step_context {
    * `v` (both flat_size, dtype, same device; out may not alias v or params). How the host
    * computes it is in ctx->hvp_method: with DEEPOBS_HVP_FINITE_DIFFERENCE it is the central
    * difference (g(θ + εv) − g(θ − εv)) / (2ε) of two gradient evaluations on the same mini-batch,
-   * with ε = r · max(1, max|θ|) / max|v| and r = 2^-8 for F32, 2^-17 for F64 (≈ cube root of the
-   * machine epsilon, balancing truncation against rounding error), so it is approximate (relative
+   * with ε = r · max(1, rms(θ)) / rms(v), rms(x) = sqrt(mean(x²)) over the flat buffer, and
+   * r = 2^-8 for F32, 2^-17 for F64 (≈ cube root of the machine epsilon, balancing truncation
+   * against rounding error), so it is approximate (relative
    * error ~ r² in smooth regions, worse at ReLU kinks) and costs two gradient evaluations, counted
    * as one hvp call. A zero v gives out = 0 without evaluation. */
   deepobs_status (*hvp)(const deepobs_step_context* ctx, const void* v, void* out);
@@ -399,6 +400,11 @@ struct deepobs_step_context {
   int32_t hvp_method; /* DEEPOBS_HVP_* */
   int32_t reserved0;  /* 0 */
   void* host_private; /* the host's; do not touch */
+  /* On CUDA: a device pointer to learning_rate as a double, in memory the host owns and rewrites
+   * only between steps (when the schedule changes), so a kernel that reads the learning rate from
+   * here rather than taking it as an argument stays valid when the step is captured into a CUDA
+   * graph. NULL on the CPU. */
+  const double* learning_rate_device;
 };
 
 /* ---- The instance and the function table ------------------------------------------------------ */
