@@ -37,6 +37,7 @@ std::string format_number(double x) {
 std::string format_value(const HyperparameterValue& v) {
   if (const auto* d = std::get_if<double>(&v)) return format_number(*d);
   if (const auto* i = std::get_if<std::int64_t>(&v)) return std::to_string(*i);
+  if (const auto* e = std::get_if<std::string>(&v)) return *e;
   return std::get<bool>(v) ? "true" : "false";
 }
 
@@ -82,6 +83,8 @@ const char* type_example(HyperparameterType type) {
       return "an integer such as 100";
     case HyperparameterType::Bool:
       return "true, false, 1 or 0";
+    case HyperparameterType::Enum:
+      return "one of the listed choices";
   }
   return "";
 }
@@ -135,56 +138,17 @@ void check_range(const OptimizerInfo& info, const HyperparameterSpec& spec, doub
                 " is outside ", range_string(spec), " (", spec.doc, ")");
 }
 
+// Numeric view for range checks (Enum values are checked against the choices instead).
 double as_double(const HyperparameterValue& v) {
   if (const auto* d = std::get_if<double>(&v)) return *d;
   if (const auto* i = std::get_if<std::int64_t>(&v)) return static_cast<double>(*i);
+  if (std::holds_alternative<std::string>(v)) return 0.0;
   return std::get<bool>(v) ? 1.0 : 0.0;
 }
 
-// ---- state serialisation helpers ----
-
-constexpr char kStateMagic[8] = {'D', 'O', 'B', 'S', 'O', 'P', 'T', '\x01'};
-
-template <class T>
-void put(std::vector<std::uint8_t>& out, const T& value) {
-  const auto* p = reinterpret_cast<const std::uint8_t*>(&value);
-  out.insert(out.end(), p, p + sizeof(T));
+bool is_choice(const HyperparameterSpec& spec, const std::string& text) {
+  return std::find(spec.choices.begin(), spec.choices.end(), text) != spec.choices.end();
 }
-
-void put_string(std::vector<std::uint8_t>& out, const std::string& s) {
-  put(out, static_cast<std::uint32_t>(s.size()));
-  out.insert(out.end(), s.begin(), s.end());
-}
-
-// Bounds-checked reader over the serialised state.
-class Reader {
- public:
-  explicit Reader(std::span<const std::uint8_t> bytes) : bytes_(bytes) {}
-  const std::uint8_t* take(std::size_t n, const char* what) {
-    DEEPOBS_CHECK(n <= bytes_.size() - pos_, "Optimizer::load_state: truncated state: ", what,
-                  " needs ", n, " bytes at offset ", pos_, " but only ", bytes_.size() - pos_,
-                  " remain");
-    const std::uint8_t* p = bytes_.data() + pos_;
-    pos_ += n;
-    return p;
-  }
-  template <class T>
-  T get(const char* what) {
-    T value;
-    std::memcpy(&value, take(sizeof(T), what), sizeof(T));
-    return value;
-  }
-  std::string get_string(const char* what) {
-    const auto n = get<std::uint32_t>(what);
-    const auto* p = take(n, what);
-    return std::string(reinterpret_cast<const char*>(p), n);
-  }
-  std::size_t remaining() const { return bytes_.size() - pos_; }
-
- private:
-  std::span<const std::uint8_t> bytes_;
-  std::size_t pos_ = 0;
-};
 
 }  // namespace
 
@@ -199,6 +163,8 @@ std::string_view hyperparameter_type_name(HyperparameterType type) {
       return "i64";
     case HyperparameterType::Bool:
       return "bool";
+    case HyperparameterType::Enum:
+      return "enum";
   }
   return "?";
 }
@@ -206,11 +172,13 @@ std::string_view hyperparameter_type_name(HyperparameterType type) {
 HyperparameterType hyperparameter_value_type(const HyperparameterValue& value) {
   if (std::holds_alternative<double>(value)) return HyperparameterType::F64;
   if (std::holds_alternative<std::int64_t>(value)) return HyperparameterType::I64;
+  if (std::holds_alternative<std::string>(value)) return HyperparameterType::Enum;
   return HyperparameterType::Bool;
 }
 
 std::string range_string(const HyperparameterSpec& spec) {
   if (spec.type == HyperparameterType::Bool) return "any";
+  if (spec.type == HyperparameterType::Enum) return cat("{", join(spec.choices, ", "), "}");
   const bool lo_open = spec.min_exclusive || std::isinf(spec.min);
   const bool hi_open = spec.max_exclusive || std::isinf(spec.max);
   if (std::isinf(spec.min) && std::isinf(spec.max)) return "any";
@@ -219,7 +187,7 @@ std::string range_string(const HyperparameterSpec& spec) {
 }
 
 bool in_range(const HyperparameterSpec& spec, double value) {
-  if (spec.type == HyperparameterType::Bool) return true;
+  if (spec.type == HyperparameterType::Bool || spec.type == HyperparameterType::Enum) return true;
   if (std::isnan(value)) return false;
   const bool above_min = spec.min_exclusive ? value > spec.min : value >= spec.min;
   const bool below_max = spec.max_exclusive ? value < spec.max : value <= spec.max;
@@ -265,6 +233,10 @@ bool Hyperparameters::get_bool(std::string_view name) const {
   return std::get<bool>(at(name, HyperparameterType::Bool));
 }
 
+const std::string& Hyperparameters::get_enum(std::string_view name) const {
+  return std::get<std::string>(at(name, HyperparameterType::Enum));
+}
+
 Hyperparameters resolve_hyperparameters(const OptimizerInfo& info,
                                         const std::map<std::string, std::string>& given) {
   for (const auto& [name, text] : given)
@@ -294,6 +266,12 @@ Hyperparameters resolve_hyperparameters(const OptimizerInfo& info,
       case HyperparameterType::Bool:
         if (const auto v = parse_bool(text)) value = *v;
         break;
+      case HyperparameterType::Enum:
+        DEEPOBS_CHECK(is_choice(spec, text), info.name, ": hyperparameter '", spec.name, "' = '",
+                      text, "' is not one of ", range_string(spec),
+                      spec.doc.empty() ? std::string() : cat(" (", spec.doc, ")"));
+        value = text;
+        break;
     }
     DEEPOBS_CHECK(value.has_value(), info.name, ": hyperparameter '", spec.name, "' expects ",
                   hyperparameter_type_name(spec.type), " (", type_example(spec.type), "), got '",
@@ -317,105 +295,17 @@ void check_hyperparameters(const OptimizerInfo& info, const Hyperparameters& val
     DEEPOBS_CHECK(have == spec.type, info.name, ": hyperparameter '", spec.name, "' is ",
                   hyperparameter_type_name(have), " but must be ",
                   hyperparameter_type_name(spec.type));
+    if (spec.type == HyperparameterType::Enum) {
+      DEEPOBS_CHECK(is_choice(spec, std::get<std::string>(it->second)), info.name,
+                    ": hyperparameter '", spec.name, "' = '", format_value(it->second),
+                    "' is not one of ", range_string(spec));
+      continue;
+    }
     const double x = as_double(it->second);
     DEEPOBS_CHECK(std::isfinite(x), info.name, ": hyperparameter '", spec.name,
                   "' must be finite, got ", format_value(it->second));
     check_range(info, spec, x, format_value(it->second));
   }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Optimizer
-
-Optimizer::Optimizer(const OptimizerInfo& info, FlatParameters& flat,
-                     Hyperparameters hyperparameters)
-    : info_(info), flat_(flat), hyperparameters_(std::move(hyperparameters)) {
-  check_hyperparameters(info_, hyperparameters_);
-  const Tensor& params = flat_.params();
-  DEEPOBS_CHECK(is_floating(params.dtype()), info_.name, ": parameters must be f32 or f64, got ",
-                params.str());
-  // The CUDA update kernels come with the CUDA backend; until then a device buffer is refused here
-  // rather than read through a host pointer.
-  DEEPOBS_CHECK(params.device().is_cpu(), info_.name,
-                ": the built-in update rules run on the CPU only so far, got ", params.str());
-  for (const auto& spec : info_.state_slots) {
-    if (spec.kind == StateSlotKind::LikeParams) {
-      slots_.push_back(Tensor::zeros({flat_.size()}, params.dtype(), params.device()));
-    } else {
-      slots_.push_back(Tensor::zeros({1}, spec.dtype, params.device()));
-    }
-  }
-}
-
-void Optimizer::step(const StepContext& ctx) {
-  DEEPOBS_CHECK(std::isfinite(ctx.learning_rate), info_.name,
-                ": learning rate must be finite, got ", format_number(ctx.learning_rate),
-                " at step ", ctx.step);
-  apply(ctx);
-}
-
-std::int64_t Optimizer::state_bytes() const {
-  std::int64_t total = 0;
-  for (const auto& s : slots_)
-    total += static_cast<std::int64_t>(s.nbytes());
-  return total;
-}
-
-const Tensor& Optimizer::state(std::string_view name) const {
-  for (std::size_t i = 0; i < info_.state_slots.size(); ++i)
-    if (info_.state_slots[i].name == name) return slots_[i];
-  std::vector<std::string> names;
-  for (const auto& spec : info_.state_slots)
-    names.push_back(spec.name);
-  throw Error(cat(info_.name, ": no state slot '", name,
-                  "'; slots: ", names.empty() ? std::string("none") : join(names, ", ")));
-}
-
-std::vector<std::uint8_t> Optimizer::save_state() const {
-  std::vector<std::uint8_t> out(std::begin(kStateMagic), std::end(kStateMagic));
-  put_string(out, info_.name);
-  put(out, static_cast<std::uint32_t>(slots_.size()));
-  for (std::size_t i = 0; i < slots_.size(); ++i) {
-    const Tensor& s = slots_[i];
-    put_string(out, info_.state_slots[i].name);
-    put(out, static_cast<std::uint8_t>(s.dtype()));
-    put(out, static_cast<std::int64_t>(s.numel()));
-    const auto* p = static_cast<const std::uint8_t*>(s.raw_data());
-    out.insert(out.end(), p, p + s.nbytes());
-  }
-  return out;
-}
-
-void Optimizer::load_state(std::span<const std::uint8_t> bytes) {
-  const char* where = "Optimizer::load_state";
-  Reader in(bytes);
-  DEEPOBS_CHECK(std::memcmp(in.take(sizeof(kStateMagic), "the format tag"), kStateMagic,
-                            sizeof(kStateMagic)) == 0,
-                where, ": not an optimizer state (wrong format tag)");
-  const std::string name = in.get_string("the optimizer name");
-  DEEPOBS_CHECK(name == info_.name, where, ": the state belongs to ", name, ", not ", info_.name);
-  const auto count = in.get<std::uint32_t>("the slot count");
-  DEEPOBS_CHECK(count == slots_.size(), where, ": ", info_.name, " has ", slots_.size(),
-                " state slots, the saved state has ", count);
-  // Validate everything before copying anything, so a bad state leaves this one untouched.
-  std::vector<const std::uint8_t*> sources;
-  for (std::size_t i = 0; i < slots_.size(); ++i) {
-    const std::string& slot_name = info_.state_slots[i].name;
-    const std::string saved_name = in.get_string("a slot name");
-    DEEPOBS_CHECK(saved_name == slot_name, where, ": slot ", i, " is '", saved_name,
-                  "' in the saved state, expected '", slot_name, "'");
-    const auto dtype = in.get<std::uint8_t>("a slot dtype");
-    const auto numel = in.get<std::int64_t>("a slot size");
-    const Tensor& s = slots_[i];
-    DEEPOBS_CHECK(dtype == static_cast<std::uint8_t>(s.dtype()) && numel == s.numel(), where,
-                  ": slot '", slot_name, "' was saved with ", numel, " elements of dtype code ",
-                  int(dtype), " but this optimizer has ", s.str(), " (another model or dtype?)");
-    sources.push_back(in.take(s.nbytes(), "slot data"));
-  }
-  DEEPOBS_CHECK(in.remaining() == 0, where, ": ", in.remaining(),
-                " unexpected bytes after the last slot");
-  for (std::size_t i = 0; i < slots_.size(); ++i)
-    std::memcpy(slots_[i].raw_data(), sources[i], slots_[i].nbytes());
 }
 
 }  // namespace deepobs

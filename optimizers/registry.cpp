@@ -4,23 +4,21 @@
 
 #include "core/error.h"
 #include "optimizers/builtin.h"
+#include "optimizers/plugin_loader.h"
 
 namespace deepobs {
 namespace {
 
-using Factory = std::unique_ptr<Optimizer> (*)(FlatParameters&, const Hyperparameters&);
-
 struct Entry {
   const OptimizerInfo* info;
-  Factory make;
 };
 
 // The one list of built-in optimizers, in the order `deepobs list` shows them.
 const std::vector<Entry>& entries() {
   static const std::vector<Entry> list = {
-      {&gradient_descent_info(), &make_gradient_descent},
-      {&momentum_info(), &make_momentum},
-      {&adam_info(), &make_adam},
+      {&gradient_descent_info()},
+      {&momentum_info()},
+      {&adam_info()},
   };
   return list;
 }
@@ -73,12 +71,14 @@ const std::vector<const OptimizerInfo*>& builtin_optimizers() {
 }
 
 const OptimizerInfo& find_optimizer(std::string_view name_or_alias) {
+  if (looks_like_plugin_path(name_or_alias)) return load_plugin(std::string(name_or_alias));
   return *find_entry(name_or_alias).info;
 }
 
 std::unique_ptr<Optimizer> make_optimizer(std::string_view name_or_alias, FlatParameters& flat,
-                                          const Hyperparameters& hyperparameters) {
-  return find_entry(name_or_alias).make(flat, hyperparameters);
+                                          const Hyperparameters& hyperparameters,
+                                          const ProblemFacts& facts) {
+  return std::make_unique<Optimizer>(find_optimizer(name_or_alias), flat, hyperparameters, facts);
 }
 
 }  // namespace deepobs

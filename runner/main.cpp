@@ -9,6 +9,7 @@
 #include "runner/list_command.h"
 #include "runner/prepare_data_command.h"
 #include "runner/run_command.h"
+#include "runner/validate_plugin_command.h"
 
 namespace {
 
@@ -23,6 +24,7 @@ constexpr const char* kUsage =
     "  analyze       figures, tables and an HTML report from result folders, beside the baselines\n"
     "  estimate-runtime   runtime overhead of an optimizer relative to SGD\n"
     "  prepare-baselines  download the published DeepOBS baselines\n"
+    "  validate-plugin    check an optimizer plugin (.so), each check in a child process\n"
     "\n"
     "Run 'deepobs <command> --help' for the options of a command.\n";
 
@@ -44,6 +46,8 @@ int main(int argc, char** argv) {
       return deepobs::runner::prepare_data_command(argc - 1, argv + 1, std::cout, std::cerr);
     if (command == "analyze" || command == "estimate-runtime" || command == "prepare-baselines")
       return deepobs::runner::analyzer_command(command, argc - 1, argv + 1, std::cerr);
+    if (command == "validate-plugin")
+      return deepobs::runner::validate_plugin_command(argc - 1, argv + 1, std::cout, std::cerr);
     if (command == "--version") {
       std::cout << "deepobs-cpp\n";
       return deepobs::runner::info_command(std::cout);

@@ -8,6 +8,7 @@ namespace {
 nlohmann::ordered_json hyper_json(const HyperValue& v) {
   if (const auto* d = std::get_if<double>(&v)) return *d;
   if (const auto* b = std::get_if<bool>(&v)) return *b;
+  if (const auto* e = std::get_if<std::string>(&v)) return *e;
   return std::get<std::int64_t>(v);
 }
 
@@ -84,6 +85,45 @@ nlohmann::ordered_json result_json(const RunRecord& r) {
                             {"median", r.step_time.median}, {"p90", r.step_time.p90},
                             {"min", r.step_time.min},       {"max", r.step_time.max}};
   j["peak_memory_bytes"] = r.peak_memory_bytes;
+  j["fingerprint"] = r.fingerprint.is_null() ? nlohmann::ordered_json::object() : r.fingerprint;
+  for (const auto& [key, value] : r.extra.items())
+    j[key] = value;
+  return j;
+}
+
+nlohmann::ordered_json partial_result_json(const RunRecord& r) {
+  const RunSetting& s = r.setting;
+  nlohmann::ordered_json hyperparams = nlohmann::ordered_json::object();
+  for (const auto& [name, value] : s.hyperparams)
+    hyperparams[name] = hyper_json(value);
+  nlohmann::ordered_json j;
+  j["status"] = "stopped_by_optimizer";
+  j["message"] = r.stop_message;
+  j["optimizer_status"] = r.stop_status;
+  j["testproblem"] = r.testproblem;
+  j["optimizer_name"] = r.optimizer;
+  j["batch_size"] = s.batch_size;
+  j["num_epochs"] = s.num_epochs;
+  // One evaluation before training and one after each finished epoch.
+  j["epochs_completed"] = r.train_losses.empty() ? 0 : r.train_losses.size() - 1;
+  j["random_seed"] = r.random_seed;
+  j["weight_decay"] =
+      s.weight_decay ? nlohmann::ordered_json(*s.weight_decay) : nlohmann::ordered_json(nullptr);
+  j["learning_rate"] = s.learning_rate;
+  j["hyperparams"] = hyperparams;
+  j["train_losses"] = r.train_losses;
+  j["test_losses"] = r.test_losses;
+  if (r.has_validation) j["valid_losses"] = r.valid_losses;
+  if (r.has_accuracy) {
+    j["train_accuracies"] = r.train_accuracies;
+    j["test_accuracies"] = r.test_accuracies;
+    if (r.has_validation) j["valid_accuracies"] = r.valid_accuracies;
+  }
+  j["minibatch_train_losses"] = r.minibatch_train_losses;
+  j["schema_version"] = kResultSchemaVersion;
+  j["device"] = r.device;
+  j["epoch_seconds"] = r.epoch_seconds;
+  j["total_seconds"] = r.total_seconds;
   j["fingerprint"] = r.fingerprint.is_null() ? nlohmann::ordered_json::object() : r.fingerprint;
   for (const auto& [key, value] : r.extra.items())
     j[key] = value;

@@ -44,6 +44,11 @@ struct RunRecord {
   nlohmann::ordered_json
       fingerprint;               // host, CPU, GPU, driver, CUDA, cuDNN, build, commit, version
   nlohmann::ordered_json extra;  // further run facts (e.g. cuDNN algorithms, policies)
+
+  // Set when the optimizer stopped the run with an error status (TrainOutcome::StoppedByOptimizer):
+  // "optimizer <id>: <message>" and the status name (e.g. "numerical failure").
+  std::string stop_message;
+  std::string stop_status;
 };
 
 inline constexpr int kResultSchemaVersion = 1;
@@ -52,5 +57,12 @@ inline constexpr int kResultSchemaVersion = 1;
 // values (DeepOBS v1.1 selected settings on the test set) and "valid_is_test" says so.
 // Throws deepobs::Error if a curve's length differs from num_epochs + 1.
 nlohmann::ordered_json result_json(const RunRecord& r);
+
+// The record of a run the optimizer stopped (RunRecord::stop_message set): "status":
+// "stopped_by_optimizer", the message, the setting, and the curves as far as they got (one entry
+// per evaluation done: epochs_completed + 1, or fewer), plus our timing and extra keys. Not a
+// DeepOBS result (its curves are short, which would break the analyzers), so the runner writes it
+// to a separate file that does not end in ".json" (run_command.h).
+nlohmann::ordered_json partial_result_json(const RunRecord& r);
 
 }  // namespace deepobs::runner

@@ -11,6 +11,7 @@
 
 #include "core/allocator.h"
 #include "core/device.h"
+#include "optimizers/descriptor.h"
 #include "optimizers/registry.h"
 #include "problems/registry.h"
 #include "runner/atomic_file.h"
@@ -54,6 +55,7 @@ class InterruptGuard {
 HyperValue to_hyper_value(const HyperparameterValue& v) {
   if (const auto* d = std::get_if<double>(&v)) return *d;
   if (const auto* b = std::get_if<bool>(&v)) return *b;
+  if (const auto* e = std::get_if<std::string>(&v)) return *e;
   return std::get<std::int64_t>(v);
 }
 
@@ -65,6 +67,60 @@ void check_writable(const std::filesystem::path& dir) {
                 " (choose another --output_dir)");
   DEEPOBS_CHECK(::access(dir.c_str(), W_OK) == 0, "the output directory ", dir.string(),
                 " is not writable (choose another --output_dir)");
+}
+
+nlohmann::ordered_json capability_names(std::uint64_t caps) {
+  static const std::pair<std::uint64_t, const char*> kNames[] = {
+      {DEEPOBS_CAP_CPU, "cpu"},
+      {DEEPOBS_CAP_CUDA, "cuda"},
+      {DEEPOBS_CAP_NEEDS_LOSS_CLOSURE, "needs_loss_closure"},
+      {DEEPOBS_CAP_NEEDS_HVP, "needs_hvp"},
+      {DEEPOBS_CAP_SCHEDULES_OWN_LR, "schedules_own_lr"},
+      {DEEPOBS_CAP_DETERMINISTIC, "deterministic"},
+      {DEEPOBS_CAP_CUDA_GRAPH_SAFE, "cuda_graph_safe"},
+      {DEEPOBS_CAP_EVAL_PARAMS, "eval_params"},
+      {DEEPOBS_CAP_F64, "f64"},
+  };
+  nlohmann::ordered_json out = nlohmann::ordered_json::array();
+  for (const auto& [bit, name] : kNames)
+    if (caps & bit) out.push_back(name);
+  return out;
+}
+
+// Our result keys about the optimizer: what it is, what it cost, what it logged.
+void add_optimizer_record(const Optimizer& optimizer, RunRecord& record) {
+  const OptimizerInfo& i = optimizer.info();
+  const OptimizerCost c = optimizer.cost();
+  record.extra["optimizer_state_bytes"] = c.state_bytes;
+  record.extra["optimizer_plugin"] = {{"id", i.id},
+                                      {"version", i.version},
+                                      {"origin", i.origin},
+                                      {"abi_version", abi_version_string(i.abi_version)},
+                                      {"capabilities", capability_names(i.capabilities)}};
+  record.extra["optimizer_cost"] = {
+      {"steps", c.steps},
+      {"step_seconds",
+       {{"mean", c.step_seconds_mean},
+        {"median", c.step_seconds_median},
+        {"total", c.step_seconds_total}}},
+      {"step_timer", record.device == "cpu" ? "host clock" : "CUDA events"},
+      {"evaluate_calls", c.evaluate_calls},
+      {"hvp_calls", c.hvp_calls},
+      {"hvp_method", "finite_difference"},
+      {"state_bytes", c.state_bytes},
+      {"scratch_bytes_peak", c.scratch_bytes_peak}};
+  if (!optimizer.logged_scalars().empty()) {
+    nlohmann::ordered_json log = nlohmann::ordered_json::object();
+    for (const auto& [name, series] : optimizer.logged_scalars()) {
+      nlohmann::ordered_json rows = nlohmann::ordered_json::array();
+      for (const auto& [step, value] : series)
+        rows.push_back({step, value});
+      log[name] = rows;
+    }
+    record.extra["optimizer_log"] = log;
+    if (optimizer.dropped_scalars() > 0)
+      record.extra["optimizer_log_dropped"] = optimizer.dropped_scalars();
+  }
 }
 
 void print_summary(std::ostream& out, const RunRecord& r, const problems::ProblemInfo& info) {
@@ -142,7 +198,15 @@ int execute(const RunOptions& o, std::ostream& out, std::ostream& err) {
   config.device = device;
   auto problem = problems::build_problem(info.name, config);
   FlatParameters flat(problem->model());
-  auto optimizer = make_optimizer(opt_info.name, flat, hps);
+  ProblemFacts facts;
+  facts.name = info.name;
+  facts.batch_size = batch_size;
+  facts.steps_per_epoch = problem->data().batches(datasets::Phase::Train);
+  facts.train_set_size = facts.steps_per_epoch * batch_size;
+  facts.num_epochs = num_epochs;
+  facts.seed = static_cast<std::uint64_t>(o.random_seed);
+  facts.weight_decay = problem->weight_decay();
+  auto optimizer = std::make_unique<Optimizer>(opt_info, flat, hps, facts);
 
   TrainerConfig tc;
   tc.num_epochs = num_epochs;
@@ -150,6 +214,18 @@ int execute(const RunOptions& o, std::ostream& out, std::ostream& err) {
   tc.print_train_iter = o.print_train_iter;
   tc.stop = &g_stop;
   const TrainOutcome outcome = train(*problem, flat, *optimizer, schedule, tc, progress, record);
+  add_optimizer_record(*optimizer, record);
+  if (outcome == TrainOutcome::StoppedByOptimizer) {
+    err << "deepobs run: " << record.stop_message << "\n";
+    record.peak_memory_bytes = cpu_allocator_stats().peak_bytes;
+    record.fingerprint = run_fingerprint();
+    if (o.no_logs) return kExitStoppedByOptimizer;
+    const auto path = folder / partial_result_file_name(o.random_seed, std::time(nullptr));
+    write_file_atomically(path, dump_python_json(partial_result_json(record)) + "\n");
+    err << "deepobs run: the results so far are in " << path.string()
+        << " (not a DeepOBS result file: the analyzers ignore it)\n";
+    return kExitStoppedByOptimizer;
+  }
   if (outcome == TrainOutcome::Interrupted) {
     err << "deepobs run: interrupted after " << record.epoch_seconds.size()
         << " training epoch(s); no result file was written (an incomplete run would not match "
@@ -158,7 +234,6 @@ int execute(const RunOptions& o, std::ostream& out, std::ostream& err) {
   }
   record.peak_memory_bytes = cpu_allocator_stats().peak_bytes;
   record.fingerprint = run_fingerprint();
-  record.extra["optimizer_state_bytes"] = optimizer->state_bytes();
   record.extra["num_parameters"] = flat.num_parameters();
   record.extra.update(device_report(device, policies));
   if (!o.quiet) print_summary(err, record, info);

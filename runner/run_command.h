@@ -37,7 +37,15 @@ struct RunOptions {
 // flag with the closest match, missing value, malformed number, missing --optimizer/--lr).
 std::optional<RunOptions> parse_run_options(int argc, const char* const* argv, std::ostream& out);
 
-// Runs the command; returns the process exit code (0 done, 1 error, 2 usage, 130 interrupted).
+// Exit code when the optimizer stopped the run with an error status (a plugin's step returned
+// something other than DEEPOBS_STATUS_OK): the message "optimizer <id>: <its message>" goes to
+// stderr and the results so far to <setting folder>/<result name>.json.partial
+// (partial_result_file_name, partial_result_json) unless --no_logs; no DeepOBS result file is
+// written.
+inline constexpr int kExitStoppedByOptimizer = 3;
+
+// Runs the command; returns the process exit code (0 done, 1 error, 2 usage, 3 stopped by the
+// optimizer, 130 interrupted).
 int run_command(int argc, const char* const* argv, std::ostream& out, std::ostream& err);
 
 }  // namespace deepobs::runner

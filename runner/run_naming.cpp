@@ -10,6 +10,7 @@ namespace deepobs::runner {
 std::string hyper_value_str(const HyperValue& v) {
   if (const auto* d = std::get_if<double>(&v)) return float2str(*d);
   if (const auto* b = std::get_if<bool>(&v)) return *b ? "True" : "False";
+  if (const auto* e = std::get_if<std::string>(&v)) return *e;
   return std::to_string(std::get<std::int64_t>(v));
 }
 
@@ -38,6 +39,10 @@ std::string result_file_name(int random_seed, std::time_t when) {
   char stamp[32];
   std::strftime(stamp, sizeof stamp, "%Y-%m-%d-%H-%M-%S", &local);
   return "random_seed__" + std::to_string(random_seed) + "__" + stamp + ".json";
+}
+
+std::string partial_result_file_name(int random_seed, std::time_t when) {
+  return result_file_name(random_seed, when) + ".partial";
 }
 
 }  // namespace deepobs::runner

@@ -12,8 +12,9 @@
 
 namespace deepobs::runner {
 
-// An optimizer hyperparameter's value as it appears in names and JSON.
-using HyperValue = std::variant<double, std::int64_t, bool>;
+// An optimizer hyperparameter's value as it appears in names and JSON (std::string: an enum
+// hyperparameter's choice).
+using HyperValue = std::variant<double, std::int64_t, bool, std::string>;
 
 struct RunSetting {
   int num_epochs = 0;
@@ -26,7 +27,7 @@ struct RunSetting {
 };
 
 // A hyperparameter value as DeepOBS prints it in names: floats via float2str, bools as Python's
-// "True"/"False", integers in decimal.
+// "True"/"False", integers in decimal, enum choices as their text.
 std::string hyper_value_str(const HyperValue& v);
 
 // The v1.1 setting folder, e.g.
@@ -36,5 +37,10 @@ std::string setting_folder_name(const RunSetting& s);
 
 // "random_seed__42__2026-11-24-06-19-02.json" for the given local time.
 std::string result_file_name(int random_seed, std::time_t when);
+
+// "random_seed__42__2026-11-24-06-19-02.json.partial": where the record of a run the optimizer
+// stopped goes, next to where its result would have gone. Deliberately not ending in ".json": the
+// analyzers read every *.json of a setting folder, and a short curve breaks them.
+std::string partial_result_file_name(int random_seed, std::time_t when);
 
 }  // namespace deepobs::runner

@@ -6,6 +6,7 @@
 
 #include "core/closest_name.h"
 #include "core/error.h"
+#include "optimizers/plugin_loader.h"
 #include "optimizers/registry.h"
 #include "runner/run_command.h"
 
@@ -74,7 +75,9 @@ std::optional<RunOptions> parse_run_options(int argc, const char* const* argv, s
   // Every value is read as text and converted here, so errors name the flag in our words.
   const auto text = [] { return cxxopts::value<std::string>(); };
   cli.add_options()("test_problem", "DeepOBS test problem, e.g. fmnist_2c2d (see 'deepobs list')",
-                    text())("o,optimizer", "optimizer: " + known_optimizers(), text())(
+                    text())("o,optimizer",
+                            "optimizer: " + known_optimizers() + ", or the path of a plugin .so",
+                            text())(
       "lr,learning_rate", "base learning rate", text())(
       "batch_size", "mini-batch size (default: the problem's)", text())(
       "bs", "alias of --batch_size", text())("N,num_epochs",
@@ -171,8 +174,10 @@ std::optional<RunOptions> parse_run_options(int argc, const char* const* argv, s
                 "missing the test problem, e.g. 'deepobs run fmnist_2c2d --optimizer momentum "
                 "--lr 0.01 --momentum 0.99'; run 'deepobs list' for all problems");
   o.problem = args["test_problem"].as<std::string>();
-  DEEPOBS_CHECK(info, "missing --optimizer (one of ", known_optimizers(), ")");
-  o.optimizer = info->name;
+  DEEPOBS_CHECK(info, "missing --optimizer (one of ", known_optimizers(),
+                ", or the path of a plugin .so)");
+  // A plugin is found again by its path; a built-in by its canonical name.
+  o.optimizer = looks_like_plugin_path(o.optimizer) ? o.optimizer : info->name;
   DEEPOBS_CHECK(args.count("learning_rate"), "missing --lr (the base learning rate)");
   o.learning_rate = parse_number<double>("lr", args["learning_rate"].as<std::string>());
   DEEPOBS_CHECK(!(args.count("batch_size") && args.count("bs")),

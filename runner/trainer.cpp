@@ -40,6 +40,66 @@ PhaseMetrics evaluate_phase(problems::Problem& problem, Phase phase) {
   return m;
 }
 
+// Evaluates with the optimizer's evaluation parameters in the flat buffer when it has them (the
+// training parameters are put back afterwards).
+class EvalParamsSwap {
+ public:
+  EvalParamsSwap(FlatParameters& flat, Optimizer& optimizer) : flat_(flat) {
+    if (!optimizer.has_eval_params()) return;
+    saved_ = flat.params().clone();
+    const Tensor eval = Tensor::zeros({flat.size()}, flat.params().dtype(), flat.params().device());
+    optimizer.write_eval_params(eval);
+    flat.params().copy_from(eval);
+  }
+  ~EvalParamsSwap() {
+    if (saved_.defined()) flat_.params().copy_from(saved_);
+  }
+  EvalParamsSwap(const EvalParamsSwap&) = delete;
+  EvalParamsSwap& operator=(const EvalParamsSwap&) = delete;
+
+ private:
+  FlatParameters& flat_;
+  Tensor saved_;
+};
+
+// The step's loss closure (StepContext::evaluate): forward (and backward) on the same batch at the
+// given or current parameters; the flat parameter and gradient buffers are restored afterwards,
+// so the optimizer still sees the step's own gradient.
+double evaluate_same_batch(problems::Problem& problem, FlatParameters& flat,
+                           const datasets::Batch& batch, const void* params_or_null,
+                           void* grad_or_null) {
+  const Tensor& params = flat.params();
+  const Tensor& grads = flat.grads();
+  const Shape shape{flat.size()};
+  Tensor saved_params, saved_grads;
+  if (params_or_null) {
+    saved_params = params.clone();
+    params.copy_from(
+        Tensor::wrap(const_cast<void*>(params_or_null), shape, params.dtype(), params.device()));
+  }
+  double loss = 0;
+  try {
+    if (grad_or_null) {
+      saved_grads = grads.clone();
+      flat.zero_grad();
+      const auto r = problem.evaluate(batch, /*training=*/true);
+      loss = r.loss.item();
+      autograd::backward(r.loss);
+      Tensor::wrap(grad_or_null, shape, grads.dtype(), grads.device()).copy_from(grads);
+      grads.copy_from(saved_grads);
+    } else {
+      autograd::NoGrad no_grad;
+      loss = problem.evaluate(batch, /*training=*/true).loss.item();
+    }
+  } catch (...) {
+    if (saved_grads.defined()) grads.copy_from(saved_grads);
+    if (saved_params.defined()) params.copy_from(saved_params);
+    throw;
+  }
+  if (saved_params.defined()) params.copy_from(saved_params);
+  return loss;
+}
+
 void evaluate_all(problems::Problem& problem, int epoch, int num_epochs, Progress& progress,
                   RunRecord& r) {
   const auto record = [&](Phase phase, std::vector<double>& losses, std::vector<double>& accuracies,
@@ -100,7 +160,15 @@ TrainOutcome train(problems::Problem& problem, FlatParameters& flat, Optimizer& 
       outcome = TrainOutcome::Interrupted;
       break;
     }
-    evaluate_all(problem, epoch, config.num_epochs, progress, record);
+    try {
+      EvalParamsSwap swap(flat, optimizer);
+      evaluate_all(problem, epoch, config.num_epochs, progress, record);
+    } catch (const OptimizerStepError& e) {
+      record.stop_message = e.what();
+      record.stop_status = status_name(e.status());
+      outcome = TrainOutcome::StoppedByOptimizer;
+      break;
+    }
     if (epoch == config.num_epochs) break;
     const double lr = schedule.at(epoch);
     progress.epoch_start(epoch, config.num_epochs, data.batches(Phase::Train), lr);
@@ -113,7 +181,23 @@ TrainOutcome train(problems::Problem& problem, FlatParameters& flat, Optimizer& 
       const auto r = problem.evaluate(b, /*training=*/true);
       const double loss = r.loss.item();
       autograd::backward(r.loss);
-      optimizer.step({global_step, epoch, lr});
+      StepContext ctx;
+      ctx.step = global_step;
+      ctx.epoch = epoch;
+      ctx.learning_rate = lr;
+      ctx.loss = loss;
+      ctx.elapsed_seconds = std::chrono::duration<double>(Clock::now() - start).count();
+      ctx.evaluate = [&](const void* params_or_null, void* grad_or_null) {
+        return evaluate_same_batch(problem, flat, b, params_or_null, grad_or_null);
+      };
+      try {
+        optimizer.step(ctx);
+      } catch (const OptimizerStepError& e) {
+        record.stop_message = e.what();
+        record.stop_status = status_name(e.status());
+        outcome = TrainOutcome::StoppedByOptimizer;
+        break;
+      }
       step_seconds.push_back(std::chrono::duration<double>(Clock::now() - t0).count());
       if (s % config.train_log_interval == 0) {
         record.minibatch_train_losses.push_back(loss);
@@ -139,7 +223,7 @@ TrainOutcome train(problems::Problem& problem, FlatParameters& flat, Optimizer& 
       fill_with_initial_values(record, config.num_epochs);
       break;
     }
-    if (outcome == TrainOutcome::Interrupted) break;
+    if (outcome == TrainOutcome::Interrupted || outcome == TrainOutcome::StoppedByOptimizer) break;
   }
   record.total_seconds = std::chrono::duration<double>(Clock::now() - start).count();
   record.step_time = summarise(std::move(step_seconds));

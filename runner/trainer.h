@@ -1,7 +1,12 @@
 // The DeepOBS training loop (SPEC A.8, §5.1): evaluate train_eval (and valid) and test before
 // epoch 0 and after every epoch; one optimizer step per training batch; the mini-batch loss every
 // train_log_interval steps; the lr schedule applied at the start of each epoch; a non-finite loss
-// aborts and fills the remaining epochs with the epoch-0 values (DeepOBS v1.2).
+// aborts and fills the remaining epochs with the epoch-0 values (DeepOBS v1.2). An optimizer step
+// that fails (OptimizerStepError) stops the loop with StoppedByOptimizer and the curves so far.
+//
+// Each step hands the optimizer a closure that evaluates the loss (and gradient) on the step's
+// own mini-batch, for plugins that call ctx->evaluate / ctx->hvp; when the optimizer provides
+// evaluation parameters (DEEPOBS_CAP_EVAL_PARAMS), the evaluation passes use those.
 #pragma once
 
 #include <atomic>
@@ -23,10 +28,11 @@ struct TrainerConfig {
   const std::atomic<bool>* stop = nullptr;
 };
 
-enum class TrainOutcome { Completed, Diverged, Interrupted };
+enum class TrainOutcome { Completed, Diverged, Interrupted, StoppedByOptimizer };
 
-// Runs the loop and fills the curves, mini-batch losses, divergence flag and timing fields of
-// `record` (everything else in it is the caller's). `flat` holds the problem's parameters and
+// Runs the loop and fills the curves, mini-batch losses, divergence flag, timing fields and (for
+// StoppedByOptimizer) stop_message/stop_status of `record` (everything else in it is the
+// caller's). `flat` holds the problem's parameters and
 // `optimizer` updates them.
 TrainOutcome train(problems::Problem& problem, FlatParameters& flat, Optimizer& optimizer,
                    const LrSchedule& schedule, const TrainerConfig& config, Progress& progress,
