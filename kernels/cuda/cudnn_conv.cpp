@@ -12,6 +12,7 @@
 #include "kernels/cuda/check.cuh"
 #include "kernels/cuda/context.cuh"
 #include "kernels/cuda/conv_layout.h"
+#include "kernels/cuda/conv_padding.h"
 
 namespace deepobs::kernels::cuda {
 namespace {
@@ -133,14 +134,6 @@ int as_int(std::int64_t v, const char* what) {
   return static_cast<int>(v);
 }
 
-// True when cuDNN's symmetric padding (pad_top, pad_left) produces exactly out_h × out_w: then
-// every output equals ours, since an output reads only the leading padding's offset.
-bool symmetric_fits(std::int64_t in, std::int64_t k, std::int64_t s, std::int64_t pad,
-                    std::int64_t out) {
-  const std::int64_t span = in + 2 * pad - k;
-  return span >= 0 && span / s + 1 == out;
-}
-
 struct Plan {
   TensorDesc x, y;  // x as cuDNN sees it (padded or not), y the conv output
   FilterDesc w;
@@ -237,13 +230,10 @@ std::unique_ptr<Plan> build_plan(KernelContext& ctx, ConvOp op, const ConvGeomet
   const Policies& pol = ctx.policies();
   auto plan = std::make_unique<Plan>();
   Plan& p = *plan;
-  // Padding as wide as the window (possible with explicit padding) also takes the padded path:
-  // not every cuDNN algorithm accepts it.
-  p.padded = !(g.pad_top < g.kernel_h && g.pad_left < g.kernel_w &&
-               symmetric_fits(g.in_h, g.kernel_h, g.stride_h, g.pad_top, g.out_h) &&
-               symmetric_fits(g.in_w, g.kernel_w, g.stride_w, g.pad_left, g.out_w));
-  p.xh = p.padded ? (g.out_h - 1) * g.stride_h + g.kernel_h : g.in_h;
-  p.xw = p.padded ? (g.out_w - 1) * g.stride_w + g.kernel_w : g.in_w;
+  const CudnnPadding padding = cudnn_padding(g);
+  p.padded = padding.explicit_buffer;
+  p.xh = padding.in_h;
+  p.xw = padding.in_w;
   const int n = as_int(g.batch, "batch"), c = as_int(g.in_channels, "in_channels");
   const int o = as_int(g.out_channels, "out_channels");
   const int oh = as_int(g.out_h, "out_h"), ow = as_int(g.out_w, "out_w");
@@ -256,9 +246,9 @@ std::unique_ptr<Plan> build_plan(KernelContext& ctx, ConvOp op, const ConvGeomet
   DEEPOBS_CUDNN_CHECK(
       cudnnSetTensor4dDescriptor(p.y.d, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, n, o, oh, ow));
   DEEPOBS_CUDNN_CHECK(cudnnSetConvolution2dDescriptor(
-      p.conv.d, p.padded ? 0 : as_int(g.pad_top, "pad_top"),
-      p.padded ? 0 : as_int(g.pad_left, "pad_left"), as_int(g.stride_h, "stride_h"),
-      as_int(g.stride_w, "stride_w"), 1, 1, CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT));
+      p.conv.d, as_int(padding.pad_h, "pad_top"), as_int(padding.pad_w, "pad_left"),
+      as_int(g.stride_h, "stride_h"), as_int(g.stride_w, "stride_w"), 1, 1, CUDNN_CROSS_CORRELATION,
+      CUDNN_DATA_FLOAT));
   DEEPOBS_CUDNN_CHECK(
       cudnnSetConvolutionMathType(p.conv.d, pol.tf32 ? CUDNN_DEFAULT_MATH : CUDNN_FMA_MATH));
   // The output size cuDNN derives must be ours; a mismatch would be a bug in the padding logic.
