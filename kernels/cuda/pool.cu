@@ -1,5 +1,6 @@
 #include "kernels/cuda/check.cuh"
 #include "kernels/cuda/context.cuh"
+#include "kernels/cuda/gather_index.h"
 #include "kernels/cuda/pool.h"
 
 namespace deepobs::kernels::cuda {
@@ -7,25 +8,9 @@ namespace {
 
 constexpr int kThreads = 256;
 
-// The image rows (or columns) [lo, hi) covered by window `o` along one dimension (as on the CPU).
-struct Span {
-  std::int64_t lo, hi;
-};
-__device__ Span window_span(std::int64_t o, std::int64_t stride, std::int64_t pad,
-                            std::int64_t kernel, std::int64_t extent) {
-  const std::int64_t start = o * stride - pad;
-  return {start > 0 ? start : 0, start + kernel < extent ? start + kernel : extent};
-}
-
-// The windows [lo, hi] (inclusive, possibly empty) along one dimension that cover input index i:
-// o·stride − pad ≤ i ≤ o·stride − pad + kernel − 1.
-__device__ Span covering(std::int64_t i, std::int64_t stride, std::int64_t pad, std::int64_t kernel,
-                         std::int64_t out) {
-  const std::int64_t a = i + pad - kernel + 1;  // o·stride ≥ a
-  const std::int64_t lo = a <= 0 ? 0 : (a + stride - 1) / stride;
-  const std::int64_t hi_raw = (i + pad) / stride;  // o·stride ≤ i + pad (i + pad ≥ 0)
-  return {lo, hi_raw < out - 1 ? hi_raw : out - 1};
-}
+using gather::covering;
+using gather::Span;
+using gather::window_span;
 
 __global__ void max_forward_kernel(PoolGeometry g, const float* __restrict__ x,
                                    float* __restrict__ y, std::int32_t* __restrict__ argmax,

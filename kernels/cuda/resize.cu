@@ -1,5 +1,6 @@
 #include "kernels/cuda/check.cuh"
 #include "kernels/cuda/context.cuh"
+#include "kernels/cuda/gather_index.h"
 #include "kernels/cuda/resize.h"
 
 namespace deepobs::kernels::cuda {
@@ -7,35 +8,13 @@ namespace {
 
 constexpr int kThreads = 256;
 
-// Where output index d of one dimension reads from (kernels/cpu/resize.cpp `taps`): source
-// indices lo, hi and the weight of hi, all in single precision.
-struct Tap {
-  std::int64_t lo, hi;
-  float frac;
-};
-__device__ Tap tap(std::int64_t d, float scale, std::int64_t in) {
-  const float src = __fmul_rn(static_cast<float>(d), scale);
-  const float base = floorf(src);
-  const auto lo = static_cast<std::int64_t>(base);
-  return {lo, lo + 1 < in - 1 ? lo + 1 : in - 1, __fsub_rn(src, base)};
-}
+using gather::first_reaching;
+using gather::Tap;
+using gather::tap;
 
 // a + (b − a)·f with the CPU's rounding steps.
 __device__ float lerp(float a, float b, float f) {
   return __fadd_rn(a, __fmul_rn(__fsub_rn(b, a), f));
-}
-
-// The first output index whose tap can reach source index i (lo ≥ i − 1), found from an estimate
-// two below the real-valued answer and stepped forward with the exact single-precision taps
-// (taps are non-decreasing in d because rounding is monotone).
-__device__ std::int64_t first_reaching(std::int64_t i, float scale, std::int64_t in,
-                                       std::int64_t out) {
-  const double estimate = static_cast<double>(i - 1) / static_cast<double>(scale);
-  std::int64_t d = static_cast<std::int64_t>(floor(estimate)) - 2;
-  if (d < 0) d = 0;
-  while (d < out && tap(d, scale, in).lo < i - 1)
-    ++d;
-  return d;
 }
 
 __global__ void forward_kernel(ResizeGeometry g, float scale_h, float scale_w,
