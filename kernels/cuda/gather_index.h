@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdint>
 
+#include "kernels/cuda/round_nearest.h"
 #include "kernels/hd.h"
 
 namespace deepobs::kernels::cuda::gather {
@@ -34,22 +35,6 @@ DEEPOBS_HD inline Span covering(std::int64_t i, std::int64_t stride, std::int64_
 }
 
 // ---- TF1 bilinear taps ----
-
-// Correctly rounded single-precision product and difference, never contracted into an FMA.
-DEEPOBS_HD inline float mul_rn(float a, float b) {
-#if defined(__CUDA_ARCH__)
-  return __fmul_rn(a, b);
-#else
-  return a * b;
-#endif
-}
-DEEPOBS_HD inline float sub_rn(float a, float b) {
-#if defined(__CUDA_ARCH__)
-  return __fsub_rn(a, b);
-#else
-  return a - b;
-#endif
-}
 
 // Where output index d of one dimension reads from (kernels/cpu/resize.cpp `taps`): source indices
 // lo and hi = min(lo + 1, in − 1) and the weight of hi, with scale = in / out in single precision.
