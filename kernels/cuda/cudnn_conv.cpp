@@ -12,6 +12,7 @@
 #include "kernels/cuda/check.cuh"
 #include "kernels/cuda/context.cuh"
 #include "kernels/cuda/conv_layout.h"
+#include "kernels/cuda/conv_padding.h"
 
 namespace deepobs::kernels::cuda {
 namespace {
@@ -133,14 +134,6 @@ int as_int(std::int64_t v, const char* what) {
   return static_cast<int>(v);
 }
 
-// True when cuDNN's symmetric padding (pad_top, pad_left) produces exactly out_h × out_w: then
-// every output equals ours, since an output reads only the leading padding's offset.
-bool symmetric_fits(std::int64_t in, std::int64_t k, std::int64_t s, std::int64_t pad,
-                    std::int64_t out) {
-  const std::int64_t span = in + 2 * pad - k;
-  return span >= 0 && span / s + 1 == out;
-}
-
 struct Plan {
   TensorDesc x, y;  // x as cuDNN sees it (padded or not), y the conv output
   FilterDesc w;
@@ -192,21 +185,16 @@ std::string shape_of(const ConvGeometry& g, const Plan& p) {
   return s;
 }
 
-// Picks the first (best-ranked) heuristic result that succeeded and fits the policies.
+// True when a heuristic result succeeded and fits the policies.
 template <class Perf>
-const Perf* pick(const std::vector<Perf>& perfs, int returned, const Policies& pol) {
-  for (int i = 0; i < returned; ++i) {
-    const Perf& r = perfs[static_cast<std::size_t>(i)];
-    if (r.status != CUDNN_STATUS_SUCCESS) continue;
-    if (pol.deterministic &&
-        (r.determinism != CUDNN_DETERMINISTIC || known_nondeterministic(r.algo)))
-      continue;
-    if (!pol.tf32 &&
-        (r.mathType == CUDNN_TENSOR_OP_MATH || r.mathType == CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION))
-      continue;
-    return &r;
-  }
-  return nullptr;
+bool acceptable(const Perf& r, const Policies& pol) {
+  if (r.status != CUDNN_STATUS_SUCCESS) return false;
+  if (pol.deterministic && (r.determinism != CUDNN_DETERMINISTIC || known_nondeterministic(r.algo)))
+    return false;
+  if (!pol.tf32 &&
+      (r.mathType == CUDNN_TENSOR_OP_MATH || r.mathType == CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION))
+    return false;
+  return true;
 }
 
 [[noreturn]] void no_algorithm(ConvOp op, const ConvGeometry& g, const Plan& p,
@@ -217,20 +205,35 @@ const Perf* pick(const std::vector<Perf>& perfs, int returned, const Policies& p
                               (pol.tf32 ? "on" : "off") + "); relax --deterministic");
 }
 
-// Sets the math type the chosen algorithm runs with: FMA only without TF32 (cuDNN's default
-// math would allow TF32 tensor cores on Ampere and newer), otherwise what the heuristic ranked.
-void set_math(const Plan& p, cudnnMathType_t ranked, const Policies& pol) {
-  DEEPOBS_CUDNN_CHECK(cudnnSetConvolutionMathType(p.conv.d, pol.tf32 ? ranked : CUDNN_FMA_MATH));
+// Walks the ranked heuristic results and keeps the first acceptable one whose workspace query
+// succeeds under the math type it will run with: FMA only without TF32 (cuDNN's default math
+// would allow TF32 tensor cores on Ampere and newer), otherwise the type the heuristic ranked.
+// `workspace(algo, bytes*)` returns the cuDNN status of the op's workspace-size query.
+template <class Perf, class Workspace>
+void choose(Plan& p, ConvOp op, const ConvGeometry& g, const std::vector<Perf>& perfs, int returned,
+            const Policies& pol, Workspace workspace) {
+  for (int i = 0; i < returned; ++i) {
+    const Perf& r = perfs[static_cast<std::size_t>(i)];
+    if (!acceptable(r, pol)) continue;
+    DEEPOBS_CUDNN_CHECK(
+        cudnnSetConvolutionMathType(p.conv.d, pol.tf32 ? r.mathType : CUDNN_FMA_MATH));
+    std::size_t bytes = 0;
+    if (workspace(r.algo, &bytes) != CUDNN_STATUS_SUCCESS) continue;
+    p.algo = static_cast<int>(r.algo);
+    p.cudnn_workspace = bytes;
+    return;
+  }
+  no_algorithm(op, g, p, pol);
 }
 
 std::unique_ptr<Plan> build_plan(KernelContext& ctx, ConvOp op, const ConvGeometry& g) {
   const Policies& pol = ctx.policies();
   auto plan = std::make_unique<Plan>();
   Plan& p = *plan;
-  p.padded = !(symmetric_fits(g.in_h, g.kernel_h, g.stride_h, g.pad_top, g.out_h) &&
-               symmetric_fits(g.in_w, g.kernel_w, g.stride_w, g.pad_left, g.out_w));
-  p.xh = p.padded ? (g.out_h - 1) * g.stride_h + g.kernel_h : g.in_h;
-  p.xw = p.padded ? (g.out_w - 1) * g.stride_w + g.kernel_w : g.in_w;
+  const CudnnPadding padding = cudnn_padding(g);
+  p.padded = padding.explicit_buffer;
+  p.xh = padding.in_h;
+  p.xw = padding.in_w;
   const int n = as_int(g.batch, "batch"), c = as_int(g.in_channels, "in_channels");
   const int o = as_int(g.out_channels, "out_channels");
   const int oh = as_int(g.out_h, "out_h"), ow = as_int(g.out_w, "out_w");
@@ -243,9 +246,9 @@ std::unique_ptr<Plan> build_plan(KernelContext& ctx, ConvOp op, const ConvGeomet
   DEEPOBS_CUDNN_CHECK(
       cudnnSetTensor4dDescriptor(p.y.d, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, n, o, oh, ow));
   DEEPOBS_CUDNN_CHECK(cudnnSetConvolution2dDescriptor(
-      p.conv.d, p.padded ? 0 : as_int(g.pad_top, "pad_top"),
-      p.padded ? 0 : as_int(g.pad_left, "pad_left"), as_int(g.stride_h, "stride_h"),
-      as_int(g.stride_w, "stride_w"), 1, 1, CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT));
+      p.conv.d, as_int(padding.pad_h, "pad_top"), as_int(padding.pad_w, "pad_left"),
+      as_int(g.stride_h, "stride_h"), as_int(g.stride_w, "stride_w"), 1, 1, CUDNN_CROSS_CORRELATION,
+      CUDNN_DATA_FLOAT));
   DEEPOBS_CUDNN_CHECK(
       cudnnSetConvolutionMathType(p.conv.d, pol.tf32 ? CUDNN_DEFAULT_MATH : CUDNN_FMA_MATH));
   // The output size cuDNN derives must be ours; a mismatch would be a bug in the padding logic.
@@ -264,12 +267,9 @@ std::unique_ptr<Plan> build_plan(KernelContext& ctx, ConvOp op, const ConvGeomet
       std::vector<cudnnConvolutionFwdAlgoPerf_t> perfs(static_cast<std::size_t>(count));
       DEEPOBS_CUDNN_CHECK(cudnnGetConvolutionForwardAlgorithm_v7(h, p.x.d, p.w.d, p.conv.d, p.y.d,
                                                                  count, &returned, perfs.data()));
-      const auto* best = pick(perfs, returned, pol);
-      if (!best) no_algorithm(op, g, p, pol);
-      set_math(p, best->mathType, pol);
-      p.algo = static_cast<int>(best->algo);
-      DEEPOBS_CUDNN_CHECK(cudnnGetConvolutionForwardWorkspaceSize(h, p.x.d, p.w.d, p.conv.d, p.y.d,
-                                                                  best->algo, &p.cudnn_workspace));
+      choose(p, op, g, perfs, returned, pol, [&](cudnnConvolutionFwdAlgo_t a, std::size_t* bytes) {
+        return cudnnGetConvolutionForwardWorkspaceSize(h, p.x.d, p.w.d, p.conv.d, p.y.d, a, bytes);
+      });
       break;
     }
     case ConvOp::kBackwardData: {
@@ -277,12 +277,11 @@ std::unique_ptr<Plan> build_plan(KernelContext& ctx, ConvOp op, const ConvGeomet
       std::vector<cudnnConvolutionBwdDataAlgoPerf_t> perfs(static_cast<std::size_t>(count));
       DEEPOBS_CUDNN_CHECK(cudnnGetConvolutionBackwardDataAlgorithm_v7(
           h, p.w.d, p.y.d, p.conv.d, p.x.d, count, &returned, perfs.data()));
-      const auto* best = pick(perfs, returned, pol);
-      if (!best) no_algorithm(op, g, p, pol);
-      set_math(p, best->mathType, pol);
-      p.algo = static_cast<int>(best->algo);
-      DEEPOBS_CUDNN_CHECK(cudnnGetConvolutionBackwardDataWorkspaceSize(
-          h, p.w.d, p.y.d, p.conv.d, p.x.d, best->algo, &p.cudnn_workspace));
+      choose(p, op, g, perfs, returned, pol,
+             [&](cudnnConvolutionBwdDataAlgo_t a, std::size_t* bytes) {
+               return cudnnGetConvolutionBackwardDataWorkspaceSize(h, p.w.d, p.y.d, p.conv.d, p.x.d,
+                                                                   a, bytes);
+             });
       break;
     }
     case ConvOp::kBackwardFilter: {
@@ -290,12 +289,11 @@ std::unique_ptr<Plan> build_plan(KernelContext& ctx, ConvOp op, const ConvGeomet
       std::vector<cudnnConvolutionBwdFilterAlgoPerf_t> perfs(static_cast<std::size_t>(count));
       DEEPOBS_CUDNN_CHECK(cudnnGetConvolutionBackwardFilterAlgorithm_v7(
           h, p.x.d, p.y.d, p.conv.d, p.w.d, count, &returned, perfs.data()));
-      const auto* best = pick(perfs, returned, pol);
-      if (!best) no_algorithm(op, g, p, pol);
-      set_math(p, best->mathType, pol);
-      p.algo = static_cast<int>(best->algo);
-      DEEPOBS_CUDNN_CHECK(cudnnGetConvolutionBackwardFilterWorkspaceSize(
-          h, p.x.d, p.y.d, p.conv.d, p.w.d, best->algo, &p.cudnn_workspace));
+      choose(p, op, g, perfs, returned, pol,
+             [&](cudnnConvolutionBwdFilterAlgo_t a, std::size_t* bytes) {
+               return cudnnGetConvolutionBackwardFilterWorkspaceSize(h, p.x.d, p.y.d, p.conv.d,
+                                                                     p.w.d, a, bytes);
+             });
       break;
     }
   }

@@ -15,7 +15,7 @@ namespace deepobs::kernels::cuda {
 
 class KernelContext;
 
-// Throws CudaError on a cuBLAS failure, and deepobs-style std::invalid_argument when a dimension
+// Throws CudaError on a cuBLAS failure, and std::invalid_argument naming the dimension when one
 // exceeds cuBLAS's int range.
 void gemm(KernelContext& ctx, bool trans_a, bool trans_b, std::int64_t m, std::int64_t n,
           std::int64_t k, float alpha, const float* a, const float* b, float beta, float* c);

@@ -1,32 +1,15 @@
 #include "kernels/cuda/check.cuh"
 #include "kernels/cuda/context.cuh"
 #include "kernels/cuda/pool.h"
+#include "kernels/cuda/pool_element.h"
 
 namespace deepobs::kernels::cuda {
 namespace {
 
 constexpr int kThreads = 256;
 
-// The image rows (or columns) [lo, hi) covered by window `o` along one dimension (as on the CPU).
-struct Span {
-  std::int64_t lo, hi;
-};
-__device__ Span window_span(std::int64_t o, std::int64_t stride, std::int64_t pad,
-                            std::int64_t kernel, std::int64_t extent) {
-  const std::int64_t start = o * stride - pad;
-  return {start > 0 ? start : 0, start + kernel < extent ? start + kernel : extent};
-}
-
-// The windows [lo, hi] (inclusive, possibly empty) along one dimension that cover input index i:
-// o·stride − pad ≤ i ≤ o·stride − pad + kernel − 1.
-__device__ Span covering(std::int64_t i, std::int64_t stride, std::int64_t pad, std::int64_t kernel,
-                         std::int64_t out) {
-  const std::int64_t a = i + pad - kernel + 1;  // o·stride ≥ a
-  const std::int64_t lo = a <= 0 ? 0 : (a + stride - 1) / stride;
-  const std::int64_t hi_raw = (i + pad) / stride;  // o·stride ≤ i + pad (i + pad ≥ 0)
-  return {lo, hi_raw < out - 1 ? hi_raw : out - 1};
-}
-
+// One thread per output element (grid-stride, int64 indices); the per-element work is
+// kernels/cuda/pool_element.h.
 __global__ void max_forward_kernel(PoolGeometry g, const float* __restrict__ x,
                                    float* __restrict__ y, std::int32_t* __restrict__ argmax,
                                    std::int64_t total) {
@@ -35,45 +18,7 @@ __global__ void max_forward_kernel(PoolGeometry g, const float* __restrict__ x,
     const std::int64_t ow = idx % g.out_w;
     const std::int64_t oh = (idx / g.out_w) % g.out_h;
     const std::int64_t pl = idx / (g.out_w * g.out_h);
-    const float* src = x + pl * g.in_h * g.in_w;
-    const Span rows = window_span(oh, g.stride_h, g.pad_top, g.kernel_h, g.in_h);
-    const Span cols = window_span(ow, g.stride_w, g.pad_left, g.kernel_w, g.in_w);
-    std::int64_t best_at = rows.lo * g.in_w + cols.lo;
-    float best = src[best_at];
-    for (std::int64_t ih = rows.lo; ih < rows.hi; ++ih) {
-      for (std::int64_t iw = cols.lo; iw < cols.hi; ++iw) {
-        const float v = src[ih * g.in_w + iw];
-        if (v > best || (isnan(v) && !isnan(best))) {
-          best = v;
-          best_at = ih * g.in_w + iw;
-        }
-      }
-    }
-    y[idx] = best;
-    argmax[idx] = static_cast<std::int32_t>(best_at);
-  }
-}
-
-__global__ void max_backward_kernel(PoolGeometry g, const float* __restrict__ dy,
-                                    const std::int32_t* __restrict__ argmax, float* __restrict__ dx,
-                                    std::int64_t total) {
-  for (std::int64_t idx = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x;
-       idx < total; idx += static_cast<std::int64_t>(gridDim.x) * blockDim.x) {
-    const std::int64_t iw = idx % g.in_w;
-    const std::int64_t ih = (idx / g.in_w) % g.in_h;
-    const std::int64_t pl = idx / (g.in_w * g.in_h);
-    const std::int32_t here = static_cast<std::int32_t>(ih * g.in_w + iw);
-    const std::int64_t out_base = pl * g.out_h * g.out_w;
-    const Span rows = covering(ih, g.stride_h, g.pad_top, g.kernel_h, g.out_h);
-    const Span cols = covering(iw, g.stride_w, g.pad_left, g.kernel_w, g.out_w);
-    float acc = 0.0f;
-    for (std::int64_t oh = rows.lo; oh <= rows.hi; ++oh) {
-      for (std::int64_t ow = cols.lo; ow <= cols.hi; ++ow) {
-        const std::int64_t o = out_base + oh * g.out_w + ow;
-        if (argmax[o] == here) acc = __fadd_rn(acc, dy[o]);
-      }
-    }
-    dx[idx] = acc;
+    pool_element::max_output(g, x + pl * g.in_h * g.in_w, oh, ow, y + idx, argmax + idx);
   }
 }
 
@@ -84,16 +29,21 @@ __global__ void avg_forward_kernel(PoolGeometry g, const float* __restrict__ x,
     const std::int64_t ow = idx % g.out_w;
     const std::int64_t oh = (idx / g.out_w) % g.out_h;
     const std::int64_t pl = idx / (g.out_w * g.out_h);
-    const float* src = x + pl * g.in_h * g.in_w;
-    const Span rows = window_span(oh, g.stride_h, g.pad_top, g.kernel_h, g.in_h);
-    const Span cols = window_span(ow, g.stride_w, g.pad_left, g.kernel_w, g.in_w);
-    float acc = 0.0f;
-    for (std::int64_t ih = rows.lo; ih < rows.hi; ++ih) {
-      for (std::int64_t iw = cols.lo; iw < cols.hi; ++iw)
-        acc = __fadd_rn(acc, src[ih * g.in_w + iw]);
-    }
-    const auto count = (rows.hi - rows.lo) * (cols.hi - cols.lo);
-    y[idx] = __fdiv_rn(acc, static_cast<float>(count));
+    y[idx] = pool_element::avg_output(g, x + pl * g.in_h * g.in_w, oh, ow);
+  }
+}
+
+// One thread per input pixel: a gather, so every dx element is written once, without atomics.
+__global__ void max_backward_kernel(PoolGeometry g, const float* __restrict__ dy,
+                                    const std::int32_t* __restrict__ argmax, float* __restrict__ dx,
+                                    std::int64_t total) {
+  for (std::int64_t idx = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x;
+       idx < total; idx += static_cast<std::int64_t>(gridDim.x) * blockDim.x) {
+    const std::int64_t iw = idx % g.in_w;
+    const std::int64_t ih = (idx / g.in_w) % g.in_h;
+    const std::int64_t pl = idx / (g.in_w * g.in_h);
+    const std::int64_t out_base = pl * g.out_h * g.out_w;
+    dx[idx] = pool_element::max_input_grad(g, dy + out_base, argmax + out_base, ih, iw);
   }
 }
 
@@ -104,19 +54,7 @@ __global__ void avg_backward_kernel(PoolGeometry g, const float* __restrict__ dy
     const std::int64_t iw = idx % g.in_w;
     const std::int64_t ih = (idx / g.in_w) % g.in_h;
     const std::int64_t pl = idx / (g.in_w * g.in_h);
-    const float* src = dy + pl * g.out_h * g.out_w;
-    const Span rows = covering(ih, g.stride_h, g.pad_top, g.kernel_h, g.out_h);
-    const Span cols = covering(iw, g.stride_w, g.pad_left, g.kernel_w, g.out_w);
-    float acc = 0.0f;
-    for (std::int64_t oh = rows.lo; oh <= rows.hi; ++oh) {
-      const Span r = window_span(oh, g.stride_h, g.pad_top, g.kernel_h, g.in_h);
-      for (std::int64_t ow = cols.lo; ow <= cols.hi; ++ow) {
-        const Span c = window_span(ow, g.stride_w, g.pad_left, g.kernel_w, g.in_w);
-        const auto count = (r.hi - r.lo) * (c.hi - c.lo);
-        acc = __fadd_rn(acc, __fdiv_rn(src[oh * g.out_w + ow], static_cast<float>(count)));
-      }
-    }
-    dx[idx] = acc;
+    dx[idx] = pool_element::avg_input_grad(g, dy + pl * g.out_h * g.out_w, ih, iw);
   }
 }
 

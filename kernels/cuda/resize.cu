@@ -1,43 +1,15 @@
 #include "kernels/cuda/check.cuh"
 #include "kernels/cuda/context.cuh"
 #include "kernels/cuda/resize.h"
+#include "kernels/cuda/resize_element.h"
 
 namespace deepobs::kernels::cuda {
 namespace {
 
 constexpr int kThreads = 256;
 
-// Where output index d of one dimension reads from (kernels/cpu/resize.cpp `taps`): source
-// indices lo, hi and the weight of hi, all in single precision.
-struct Tap {
-  std::int64_t lo, hi;
-  float frac;
-};
-__device__ Tap tap(std::int64_t d, float scale, std::int64_t in) {
-  const float src = __fmul_rn(static_cast<float>(d), scale);
-  const float base = floorf(src);
-  const auto lo = static_cast<std::int64_t>(base);
-  return {lo, lo + 1 < in - 1 ? lo + 1 : in - 1, __fsub_rn(src, base)};
-}
-
-// a + (b − a)·f with the CPU's rounding steps.
-__device__ float lerp(float a, float b, float f) {
-  return __fadd_rn(a, __fmul_rn(__fsub_rn(b, a), f));
-}
-
-// The first output index whose tap can reach source index i (lo ≥ i − 1), found from an estimate
-// two below the real-valued answer and stepped forward with the exact single-precision taps
-// (taps are non-decreasing in d because rounding is monotone).
-__device__ std::int64_t first_reaching(std::int64_t i, float scale, std::int64_t in,
-                                       std::int64_t out) {
-  const double estimate = static_cast<double>(i - 1) / static_cast<double>(scale);
-  std::int64_t d = static_cast<std::int64_t>(floor(estimate)) - 2;
-  if (d < 0) d = 0;
-  while (d < out && tap(d, scale, in).lo < i - 1)
-    ++d;
-  return d;
-}
-
+// One thread per output element (grid-stride, int64 indices); the per-element work is
+// kernels/cuda/resize_element.h.
 __global__ void forward_kernel(ResizeGeometry g, float scale_h, float scale_w,
                                const float* __restrict__ x, float* __restrict__ y,
                                std::int64_t total) {
@@ -46,16 +18,11 @@ __global__ void forward_kernel(ResizeGeometry g, float scale_h, float scale_w,
     const std::int64_t ow = idx % g.out_w;
     const std::int64_t oh = (idx / g.out_w) % g.out_h;
     const std::int64_t pl = idx / (g.out_w * g.out_h);
-    const Tap r = tap(oh, scale_h, g.in_h);
-    const Tap c = tap(ow, scale_w, g.in_w);
-    const float* top_row = x + (pl * g.in_h + r.lo) * g.in_w;
-    const float* bottom_row = x + (pl * g.in_h + r.hi) * g.in_w;
-    const float top = lerp(top_row[c.lo], top_row[c.hi], c.frac);
-    const float bottom = lerp(bottom_row[c.lo], bottom_row[c.hi], c.frac);
-    y[idx] = lerp(top, bottom, r.frac);
+    y[idx] = resize_element::output(g, scale_h, scale_w, x + pl * g.in_h * g.in_w, oh, ow);
   }
 }
 
+// One thread per input pixel: a gather, so every dx element is written once, without atomics.
 __global__ void backward_kernel(ResizeGeometry g, float scale_h, float scale_w,
                                 const float* __restrict__ dy, float* __restrict__ dx,
                                 std::int64_t total) {
@@ -64,32 +31,7 @@ __global__ void backward_kernel(ResizeGeometry g, float scale_h, float scale_w,
     const std::int64_t iw = idx % g.in_w;
     const std::int64_t ih = (idx / g.in_w) % g.in_h;
     const std::int64_t pl = idx / (g.in_w * g.in_h);
-    const float* src = dy + pl * g.out_h * g.out_w;
-    const std::int64_t ow_start = first_reaching(iw, scale_w, g.in_w, g.out_w);
-    float acc = 0.0f;
-    // Outputs whose taps reach row ih have lo ∈ {ih − 1, ih}; taps grow with the output index, so
-    // the scan stops at the first lo > ih.
-    for (std::int64_t oh = first_reaching(ih, scale_h, g.in_h, g.out_h); oh < g.out_h; ++oh) {
-      const Tap r = tap(oh, scale_h, g.in_h);
-      if (r.lo > ih) break;
-      const bool top_hit = r.lo == ih, bottom_hit = r.hi == ih;
-      if (!top_hit && !bottom_hit) continue;
-      for (std::int64_t ow = ow_start; ow < g.out_w; ++ow) {
-        const Tap c = tap(ow, scale_w, g.in_w);
-        if (c.lo > iw) break;
-        const bool left_hit = c.lo == iw, right_hit = c.hi == iw;
-        if (!left_hit && !right_hit) continue;
-        const float v = src[oh * g.out_w + ow];
-        const float top = __fmul_rn(v, __fsub_rn(1.0f, r.frac));
-        const float bottom = __fmul_rn(v, r.frac);
-        const float c_lo = __fsub_rn(1.0f, c.frac);
-        if (top_hit && left_hit) acc = __fadd_rn(acc, __fmul_rn(top, c_lo));
-        if (top_hit && right_hit) acc = __fadd_rn(acc, __fmul_rn(top, c.frac));
-        if (bottom_hit && left_hit) acc = __fadd_rn(acc, __fmul_rn(bottom, c_lo));
-        if (bottom_hit && right_hit) acc = __fadd_rn(acc, __fmul_rn(bottom, c.frac));
-      }
-    }
-    dx[idx] = acc;
+    dx[idx] = resize_element::input_grad(g, scale_h, scale_w, dy + pl * g.out_h * g.out_w, ih, iw);
   }
 }
 
