@@ -55,7 +55,9 @@ gpu=$(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,nohea
 say "GPU: $gpu; nvcc: $(nvcc --version 2>/dev/null | grep -o 'release [0-9.]*' || echo missing)"
 
 # ---- dependencies ----
-cmake_args=(-G Ninja -DCMAKE_BUILD_TYPE=Release -DDEEPOBS_CUDA=ON -DDEEPOBS_WERROR=ON
+# Warnings stay warnings here: another compiler version must not block a GPU verification (CI
+# builds with -Werror).
+cmake_args=(-G Ninja -DCMAKE_BUILD_TYPE=Release -DDEEPOBS_CUDA=ON -DDEEPOBS_WERROR=OFF
             -DDEEPOBS_BUILD_BENCH=OFF)
 prefix_path=""
 if [ -d "$root/.deps" ]; then
