@@ -82,12 +82,18 @@ if [ -d "$root/.deps" ]; then
   prefix_path="$prefix_path;$root/.deps-gtest"
   cmake_args+=(-DCMAKE_PREFIX_PATH="$prefix_path" -DZLIB_USE_STATIC_LIBS=ON)
 fi
+# cuDNN: the toolkit's or the system's when both header and library are there, else the
+# nvidia-cudnn wheel that PyTorch brings (its library folder then goes on LD_LIBRARY_PATH).
 cudnn_inc="" cudnn_lib=""
 for d in /usr/local/cuda/include /usr/include /usr/include/x86_64-linux-gnu; do
-  if [ -f "$d/cudnn.h" ]; then cudnn_inc=$d; break; fi
+  [ -f "$d/cudnn.h" ] && { cudnn_inc=$d; break; }
 done
-if [ -z "$cudnn_inc" ]; then
-  wheel=$(python3 -c 'import nvidia.cudnn, os; print(os.path.dirname(nvidia.cudnn.__file__) if nvidia.cudnn.__file__ else list(nvidia.cudnn.__path__)[0])' 2>/dev/null)
+for d in /usr/local/cuda/lib64 /usr/local/cuda/lib /usr/lib/x86_64-linux-gnu /usr/lib64; do
+  l=$(ls "$d"/libcudnn.so* 2>/dev/null | head -1)
+  [ -n "$l" ] && { cudnn_lib=$l; break; }
+done
+if [ -z "$cudnn_inc" ] || [ -z "$cudnn_lib" ]; then
+  wheel=$(python3 -c 'import nvidia.cudnn as c; print(list(c.__path__)[0])' 2>/dev/null)
   if [ -n "$wheel" ] && [ -f "$wheel/include/cudnn.h" ]; then
     cudnn_inc="$wheel/include"
     cudnn_lib=$(ls "$wheel"/lib/libcudnn.so* 2>/dev/null | head -1)
