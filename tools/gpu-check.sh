@@ -38,14 +38,24 @@ declare -a rows=()
 status=0
 row() { rows+=("| $1 | $2 | $3 |"); [ "$2" = ok ] || [ "$2" = skipped ] || status=1; }
 say() { echo "gpu-check: $*" | tee -a "$log" >&2; }
-# Runs a stage with a time limit, its output appended to the log; returns its exit status.
+t0=$(date +%s)
+# The whole check must end inside one device-tool call (10 minutes): every stage gets at most the
+# time left of GPU_CHECK_BUDGET seconds (default 560), so the summary always prints.
+budget=${GPU_CHECK_BUDGET:-560}
+# Runs a stage with a time limit, its output appended to the log; returns its exit status (124
+# when it ran out of time or none was left).
 stage() {
   local limit=$1
   shift
+  local left=$((budget - ($(date +%s) - t0)))
+  [ "$left" -lt "$limit" ] && limit=$left
+  if [ "$limit" -le 5 ]; then
+    say "no time left for: $*"
+    return 124
+  fi
   say "$*"
   timeout "$limit" "$@" >>"$log" 2>&1
 }
-t0=$(date +%s)
 elapsed() { echo "$(($(date +%s) - t0)) s"; }
 
 # ---- the machine ----
@@ -55,7 +65,9 @@ gpu=$(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,nohea
 say "GPU: $gpu; nvcc: $(nvcc --version 2>/dev/null | grep -o 'release [0-9.]*' || echo missing)"
 
 # ---- dependencies ----
-cmake_args=(-G Ninja -DCMAKE_BUILD_TYPE=Release -DDEEPOBS_CUDA=ON -DDEEPOBS_WERROR=ON
+# Warnings stay warnings here: another compiler version must not block a GPU verification (CI
+# builds with -Werror).
+cmake_args=(-G Ninja -DCMAKE_BUILD_TYPE=Release -DDEEPOBS_CUDA=ON -DDEEPOBS_WERROR=OFF
             -DDEEPOBS_BUILD_BENCH=OFF)
 prefix_path=""
 if [ -d "$root/.deps" ]; then
@@ -70,12 +82,18 @@ if [ -d "$root/.deps" ]; then
   prefix_path="$prefix_path;$root/.deps-gtest"
   cmake_args+=(-DCMAKE_PREFIX_PATH="$prefix_path" -DZLIB_USE_STATIC_LIBS=ON)
 fi
+# cuDNN: the toolkit's or the system's when both header and library are there, else the
+# nvidia-cudnn wheel that PyTorch brings (its library folder then goes on LD_LIBRARY_PATH).
 cudnn_inc="" cudnn_lib=""
 for d in /usr/local/cuda/include /usr/include /usr/include/x86_64-linux-gnu; do
-  if [ -f "$d/cudnn.h" ]; then cudnn_inc=$d; break; fi
+  [ -f "$d/cudnn.h" ] && { cudnn_inc=$d; break; }
 done
-if [ -z "$cudnn_inc" ]; then
-  wheel=$(python3 -c 'import nvidia.cudnn, os; print(os.path.dirname(nvidia.cudnn.__file__) if nvidia.cudnn.__file__ else list(nvidia.cudnn.__path__)[0])' 2>/dev/null)
+for d in /usr/local/cuda/lib64 /usr/local/cuda/lib /usr/lib/x86_64-linux-gnu /usr/lib64; do
+  l=$(ls "$d"/libcudnn.so* 2>/dev/null | head -1)
+  [ -n "$l" ] && { cudnn_lib=$l; break; }
+done
+if [ -z "$cudnn_inc" ] || [ -z "$cudnn_lib" ]; then
+  wheel=$(python3 -c 'import nvidia.cudnn as c; print(list(c.__path__)[0])' 2>/dev/null)
   if [ -n "$wheel" ] && [ -f "$wheel/include/cudnn.h" ]; then
     cudnn_inc="$wheel/include"
     cudnn_lib=$(ls "$wheel"/lib/libcudnn.so* 2>/dev/null | head -1)
@@ -90,8 +108,8 @@ say "cuDNN headers: ${cudnn_inc:-not found}${cudnn_lib:+, library $cudnn_lib}"
 if [ "$do_build" = 1 ]; then
   if stage 120 cmake -S "$root" -B "$build" "${cmake_args[@]}"; then
     row configure ok "$(elapsed)"
-    if stage 420 ninja -C "$build" -j "$jobs" deepobs deepobs_tests deepobs_gpu_tests \
-         bench_gpu_steps; then
+    # The CPU test binary (for the device-policy tests) is built last, when time is left.
+    if stage 420 ninja -C "$build" -j "$jobs" deepobs deepobs_gpu_tests bench_gpu_steps; then
       row build ok "$(elapsed)"
     else
       row build FAILED "see gpu-check.log ($(grep -c 'FAILED:' "$log") failed edges)"
@@ -104,7 +122,7 @@ else
 fi
 
 # ---- tests ----
-data="$root/out/gpu-check-data"
+data="$root/out/gpu-check-data"  # random MNIST-format files and the smoke run's result
 if [ -x "$build/tests/deepobs_gpu_tests" ]; then
   stage 300 "$build/tests/deepobs_gpu_tests" --gtest_output="xml:$out/gpu_tests.xml"
   rc=$?
@@ -115,12 +133,12 @@ skipped = sum(1 for c in r.iter("testcase") if c.find("skipped") is not None)
 print(f"{r.get('tests')} tests, {r.get('failures')} failed, {skipped} skipped")
 PY
 )
-  [ $rc -eq 0 ] && row "gpu tests" ok "${counts:-?}" || row "gpu tests" FAILED "${counts:-exit $rc}"
-  if stage 120 "$build/tests/deepobs_tests" \
-       --gtest_filter='DeviceInfo.*:DeviceResolution.*:DevicePolicyTest.*:CudaDevice*'; then
-    row "device-policy tests (GPU side)" ok ""
+  if [ $rc -ne 0 ]; then
+    row "gpu tests" FAILED "${counts:-exit $rc}"
+  elif [ "$gpu" != "none visible to nvidia-smi" ] && [[ "$counts" != *" 0 skipped"* ]]; then
+    row "gpu tests" FAILED "$counts: a test skipped although nvidia-smi sees a GPU"
   else
-    row "device-policy tests (GPU side)" FAILED "see gpu-check.log"
+    row "gpu tests" ok "${counts:-?}"
   fi
 else
   row "gpu tests" FAILED "no test binary in $build/tests"
@@ -128,11 +146,12 @@ fi
 if [ -x "$build/deepobs" ]; then
   stage 30 "$build/deepobs" info && row "deepobs info" ok "" || row "deepobs info" FAILED ""
   tail -3 "$log" >&2
+  rm -rf "$data/results"
   mkdir -p "$data"
   stage 60 python3 "$root/tools/bench/pytorch_reference.py" --make-fake-data "$data"
   if stage 120 "$build/deepobs" run fmnist_2c2d --optimizer momentum --momentum 0.9 --lr 0.01 \
-       -N 1 --device cuda --deterministic --data_dir "$data" --output_dir "$out/results"; then
-    json=$(find "$out/results" -name '*.json' | head -1)
+       -N 1 --device cuda --deterministic --data_dir "$data" --output_dir "$data/results"; then
+    json=$(find "$data/results" -name '*.json' | head -1)
     fields=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["device"], d["device_info"].get("gpu",{}).get("name"), d["policies"], len(d["conv_algorithms"]), "conv plans,", d["device_memory"]["peak_bytes"]>>20, "MiB peak")' "$json" 2>&1)
     row "deepobs run fmnist_2c2d --device cuda (1 epoch, random data)" ok "$fields"
   else
@@ -160,6 +179,19 @@ if [ "$do_bench" = 1 ] && [ -x "$build/tools/bench/gpu/bench_gpu_steps" ]; then
   fi
 elif [ "$do_bench" = 1 ]; then
   row benchmark FAILED "no bench_gpu_steps in $build"
+fi
+
+# ---- the device-policy tests of the CPU suite, on the GPU side (when time is left) ----
+if [ "$do_build" = 1 ] && stage 150 ninja -C "$build" -j "$jobs" deepobs_tests; then :; fi
+if [ -x "$build/tests/deepobs_tests" ]; then
+  if stage 60 "$build/tests/deepobs_tests" \
+       --gtest_filter='DeviceInfo.*:DeviceResolution.*:DevicePolicyTest.*:OpsBatchGather.*'; then
+    row "device-policy tests (GPU side)" ok ""
+  else
+    row "device-policy tests (GPU side)" FAILED "see gpu-check.log"
+  fi
+else
+  row "device-policy tests (GPU side)" skipped "deepobs_tests not built in the time budget"
 fi
 
 # ---- summary ----

@@ -31,8 +31,8 @@ def main():
                f"{r['epoch_s']:.3f}"]
         for v in variants:
             t = ref.get((v, r["problem"]))
-            if t is None:
-                row += ["–"] * 4
+            if t is None or "error" in t:
+                row += ["error" if t else "–"] + ["–"] * 3
                 continue
             row += [f"{t['step_ms_median']:.3f}", f"{t['step_ms_median'] / r['step_ms_median']:.2f}",
                     f"{t['epoch_s']:.3f}", f"{t['epoch_s'] / r['epoch_s']:.2f}"]

@@ -278,6 +278,7 @@ def main():
     out = {"engine": f"pytorch {torch.__version__}", "gpu": torch.cuda.get_device_name(device),
            "cudnn": torch.backends.cudnn.version(), "policies": {"tf32": False},
            "warmup_steps": args.warmup, "timed_steps": args.steps, "variants": {}}
+    failed = False
     for variant in args.variants.split(","):
         if variant not in ("gpu_resident", "dataloader"):
             p.error(f"unknown variant {variant} (gpu_resident, dataloader)")
@@ -285,7 +286,12 @@ def main():
         for name in args.problems.split(","):
             print(f"pytorch_reference.py: {variant} {name}", file=sys.stderr)
             torch.cuda.reset_peak_memory_stats(device)
-            results.append(bench(torch, name, variant, args, device))
+            try:
+                results.append(bench(torch, name, variant, args, device))
+            except Exception as e:  # one failing variant (e.g. DataLoader workers) keeps the rest
+                print(f"pytorch_reference.py: {variant} {name} failed: {e!r}", file=sys.stderr)
+                results.append({"problem": name, "error": repr(e)})
+                failed = True
         out["variants"][variant] = results
     text = json.dumps(out, indent=2)
     if args.json:
@@ -293,7 +299,7 @@ def main():
             f.write(text + "\n")
     else:
         print(text)
-    return 0
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
