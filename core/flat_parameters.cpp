@@ -2,8 +2,17 @@
 
 namespace deepobs {
 
+namespace {
+// The device every parameter of `model` lives on (the CPU for a model without parameters, which
+// the main constructor then rejects).
+Device parameter_device(Module& model) {
+  const auto named = model.named_parameters();
+  return named.empty() ? Device::cpu() : named.front().param->tensor.device();
+}
+}  // namespace
+
 FlatParameters::FlatParameters(Module& model, std::int64_t alignment)
-    : FlatParameters(model, Device::cpu(), alignment) {}
+    : FlatParameters(model, parameter_device(model), alignment) {}
 
 FlatParameters::FlatParameters(Module& model, Device device, std::int64_t alignment) {
   DEEPOBS_CHECK(alignment >= 1, "FlatParameters: alignment must be >= 1, got ", alignment);
@@ -16,8 +25,10 @@ FlatParameters::FlatParameters(Module& model, Device device, std::int64_t alignm
     DEEPOBS_CHECK(t.dtype() == dtype, "FlatParameters: parameter '", np.name, "' is ", t.str(),
                   " but '", named.front().name, "' is ", dtype_name(dtype),
                   " (one dtype per model)");
-    DEEPOBS_CHECK(t.device().is_cpu(), "FlatParameters: parameter '", np.name,
-                  "' must be created on the CPU, got ", t.str());
+    DEEPOBS_CHECK(t.device() == named.front().param->tensor.device(),
+                  "FlatParameters: parameter '", np.name, "' is ", t.str(), " but '",
+                  named.front().name, "' lives on ", named.front().param->tensor.device().str(),
+                  " (one device per model)");
     offset = (offset + alignment - 1) / alignment * alignment;
     segments_.push_back({np.name, offset, t.numel(), t.shape(), np.param->tags});
     offset += t.numel();
@@ -31,7 +42,7 @@ FlatParameters::FlatParameters(Module& model, Device device, std::int64_t alignm
   for (std::size_t i = 0; i < named.size(); ++i) {
     const Tensor& t = named[i].param->tensor;
     Tensor dst = param_view(i);
-    dst.copy_from(t);  // host-to-device when `device` is a GPU
+    dst.copy_from(t);  // across devices when the parameters live elsewhere
     // Re-point the parameter's implementation (shared by every handle) at the flat segment.
     auto& impl = t.impl();
     impl.storage = dst.impl().storage;

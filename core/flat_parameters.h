@@ -25,14 +25,14 @@ struct Segment {
 
 class FlatParameters {
  public:
-  // Packs the parameters of `model` (all must share one floating dtype and live on the CPU) into
-  // two CPU buffers (the CUDA backend adds a device to move them to). Segments start at multiples
+  // Packs the parameters of `model` (all must share one floating dtype and one device) into two
+  // buffers on that device. Segments start at multiples
   // of `alignment` elements (so vectorised GPU loads stay aligned); the gaps are zero and stay zero
   // under any elementwise update that maps (0 param, 0 grad, 0 state) to 0. The model must outlive
   // this object and must not register further parameters. Throws deepobs::Error for an empty model
   // or mixed dtypes.
   explicit FlatParameters(Module& model, std::int64_t alignment = 16);
-  // As above, with the two buffers on `device`: the parameters (created on the CPU) are copied
+  // As above, with the two buffers on `device`: the parameters (wherever they live) are copied
   // there and re-pointed, so the model then lives on `device` (a CUDA device needs f32
   // parameters, since the CUDA kernels are f32-only). zero_grad is then one memset on the
   // device's stream.
