@@ -244,9 +244,9 @@ struct Optimizer::Host {
       *out = p;
       return DEEPOBS_STATUS_OK;
     } catch (const std::exception& e) {
-      report_error(host_data, DEEPOBS_STATUS_OUT_OF_MEMORY,
-                   cat("allocate(", bytes, " bytes) on ", h->device.str(), " failed: ", e.what())
-                       .c_str());
+      report_error(
+          host_data, DEEPOBS_STATUS_OUT_OF_MEMORY,
+          cat("allocate(", bytes, " bytes) on ", h->device.str(), " failed: ", e.what()).c_str());
       return DEEPOBS_STATUS_OUT_OF_MEMORY;
     }
   }
@@ -279,7 +279,9 @@ struct Optimizer::Host {
 
   // ---- step-context callbacks ----
 
-  static Host* of(const deepobs_step_context* ctx) { return static_cast<Host*>(ctx->host_private); }
+  static Host* of(const deepobs_step_context* ctx) {
+    return static_cast<Host*>(ctx->host_private);
+  }
 
   static deepobs_status evaluate(const deepobs_step_context* ctx, const void* params_or_null,
                                  double* loss, void* grad_or_null) {
@@ -325,13 +327,17 @@ struct Optimizer::Host {
 
   // out = (g(θ + εv) − g(θ − εv)) / (2ε), ε = r·max(1, rms θ)/rms v, as the header documents.
   void finite_difference_hvp(const void* v, void* out) const {
-    autograd::NoGrad no_grad;
     const Tensor& theta = owner->flat_.params();
     const DType dtype = theta.dtype();
     const Shape shape{theta.numel()};
     const Tensor vt = Tensor::wrap(const_cast<void*>(v), shape, dtype, device);
     const Tensor ot = Tensor::wrap(out, shape, dtype, device);
-    const auto rms = [](const Tensor& x) { return std::sqrt(ops::mean(ops::square(x)).item()); };
+    // The arithmetic here is not part of any model graph; the two evaluations are (they need
+    // gradients), so NoGrad covers only the arithmetic.
+    const auto rms = [](const Tensor& x) {
+      autograd::NoGrad no_grad;
+      return std::sqrt(ops::mean(ops::square(x)).item());
+    };
     const double v_rms = rms(vt);
     if (v_rms == 0.0) {
       ot.fill(0.0);
@@ -339,13 +345,18 @@ struct Optimizer::Host {
     }
     const double r = dtype == DType::F64 ? std::ldexp(1.0, -17) : std::ldexp(1.0, -8);
     const double eps = r * std::max(1.0, rms(theta)) / v_rms;
-    const Tensor step = ops::mul_scalar(vt, eps);
-    const Tensor plus = ops::add(theta, step);
-    const Tensor minus = ops::sub(theta, step);
+    Tensor plus, minus;
+    {
+      autograd::NoGrad no_grad;
+      const Tensor step = ops::mul_scalar(vt, eps);
+      plus = ops::add(theta, step);
+      minus = ops::sub(theta, step);
+    }
     const Tensor g_plus = Tensor::zeros(shape, dtype, device);
     const Tensor g_minus = Tensor::zeros(shape, dtype, device);
     current->evaluate(plus.raw_data(), g_plus.raw_data());
     current->evaluate(minus.raw_data(), g_minus.raw_data());
+    autograd::NoGrad no_grad;
     ot.copy_from(ops::mul_scalar(ops::sub(g_plus, g_minus), 1.0 / (2.0 * eps)));
   }
 
@@ -424,7 +435,8 @@ Optimizer::Optimizer(const OptimizerInfo& info, FlatParameters& flat,
   for (const auto& spec : info_.state_slots) {
     switch (spec.kind) {
       case StateSlotKind::LikeParams:
-        slots_.push_back(Tensor::zeros({flat_.size()}, spec.dtype.value_or(params.dtype()), device));
+        slots_.push_back(
+            Tensor::zeros({flat_.size()}, spec.dtype.value_or(params.dtype()), device));
         break;
       case StateSlotKind::Scalar:
         slots_.push_back(Tensor::zeros({1}, spec.dtype.value_or(DType::F32), device));
@@ -514,9 +526,9 @@ Optimizer::Optimizer(const OptimizerInfo& info, FlatParameters& flat,
       d.create(&h.services, &h.problem, values.empty() ? nullptr : values.data(),
                static_cast<std::uint32_t>(values.size()), &instance);
   if (created != DEEPOBS_STATUS_OK || instance == nullptr) {
-    const std::string message =
-        created != DEEPOBS_STATUS_OK ? h.take_error(created, "create")
-                                     : std::string("create returned OK but no instance");
+    const std::string message = created != DEEPOBS_STATUS_OK
+                                    ? h.take_error(created, "create")
+                                    : std::string("create returned OK but no instance");
     throw Error(cat(h.prefix(), message));
   }
   h.instance = instance;

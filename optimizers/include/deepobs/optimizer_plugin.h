@@ -95,7 +95,11 @@ extern "C" {
 /* ---- Versions --------------------------------------------------------------------------------- */
 
 #define DEEPOBS_OPTIMIZER_ABI_MAJOR 1
-#define DEEPOBS_OPTIMIZER_ABI_MINOR 0
+#define DEEPOBS_OPTIMIZER_ABI_MINOR 1
+/* History of minors (each only appends):
+ *   1.0  first version.
+ *   1.1  deepobs_step_context.learning_rate_device (the learning rate in device memory, for
+ *        CUDA-graph-safe kernels). */
 /* An ABI version packed into 32 bits: major in the high 16, minor in the low 16. */
 #define DEEPOBS_ABI_VERSION(major, minor) ((((uint32_t)(major)) << 16) | ((uint32_t)(minor)&0xffffu))
 #define DEEPOBS_ABI_MAJOR_OF(version) ((uint32_t)(version) >> 16)
@@ -400,10 +404,10 @@ struct deepobs_step_context {
   int32_t hvp_method; /* DEEPOBS_HVP_* */
   int32_t reserved0;  /* 0 */
   void* host_private; /* the host's; do not touch */
-  /* On CUDA: a device pointer to learning_rate as a double, in memory the host owns and rewrites
-   * only between steps (when the schedule changes), so a kernel that reads the learning rate from
-   * here rather than taking it as an argument stays valid when the step is captured into a CUDA
-   * graph. NULL on the CPU. */
+  /* (Since 1.1; check with DEEPOBS_HAS_FIELD.) On CUDA: a device pointer to learning_rate as a
+   * double, in memory the host owns and rewrites only between steps (when the schedule changes),
+   * so a kernel that reads the learning rate from here rather than taking it as an argument stays
+   * valid when the step is captured into a CUDA graph. NULL on the CPU. */
   const double* learning_rate_device;
 };
 
