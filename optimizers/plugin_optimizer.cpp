@@ -179,7 +179,31 @@ struct Optimizer::Host {
   double* lr_device = nullptr;
   double lr_device_value = std::numeric_limits<double>::quiet_NaN();
 
-  std::string prefix() const { return cat("optimizer ", owner->info().id, ": "); }
+  Host() = default;
+  Host(const Host&) = delete;
+  Host& operator=(const Host&) = delete;
+  // Runs after the instance is destroyed (Optimizer's destructor) or when construction fails:
+  // returns scratch memory the plugin did not give back, and the device learning rate.
+  ~Host() {
+    for (const auto& [ptr, bytes] : scratch) {
+      try {
+        release(ptr, bytes);
+      } catch (...) {
+      }
+    }
+#if DEEPOBS_WITH_CUDA
+    if (lr_device) {
+      try {
+        kernels::cuda::device_deallocate(device.index, lr_device, sizeof(double));
+      } catch (...) {
+      }
+    }
+#endif
+  }
+
+  std::string prefix() const {
+    return cat("optimizer ", owner->info().id, ": ");
+  }
 
   // Takes the recorded message (or a generic one) and clears it.
   std::string take_error(deepobs_status status, const char* function) {
@@ -198,7 +222,9 @@ struct Optimizer::Host {
 
   // ---- host services (C callbacks; never throw) ----
 
-  static Host* self(void* host_data) { return static_cast<Host*>(host_data); }
+  static Host* self(void* host_data) {
+    return static_cast<Host*>(host_data);
+  }
 
   static void report_error(void* host_data, deepobs_status status, const char* message) {
     try {
@@ -545,24 +571,8 @@ Optimizer::Optimizer(const OptimizerInfo& info, FlatParameters& flat,
 }
 
 Optimizer::~Optimizer() {
-  if (!host_) return;
-  Host& h = *host_;
-  if (h.instance) info_.descriptor->destroy(h.instance);
-  // Memory the plugin forgot to return is released here so a run does not leak.
-  for (const auto& [ptr, bytes] : h.scratch) {
-    try {
-      h.release(ptr, bytes);
-    } catch (...) {
-    }
-  }
-#if DEEPOBS_WITH_CUDA
-  if (h.lr_device) {
-    try {
-      kernels::cuda::device_deallocate(h.device.index, h.lr_device, sizeof(double));
-    } catch (...) {
-    }
-  }
-#endif
+  // The instance first; then host_ (a member, destroyed after this body) releases what is left.
+  if (host_ && host_->instance) info_.descriptor->destroy(host_->instance);
 }
 
 void Optimizer::step(const StepContext& ctx) {

@@ -291,7 +291,8 @@ typedef struct deepobs_host {
   /* Records why the current call fails: one line, no trailing newline. The host copies the text
    * during the call; the last report before the failing return wins. Never fails. */
   void (*report_error)(void* host_data, deepobs_status status, const char* message);
-  /* Prints a line to the run's log (stderr), prefixed with the optimizer id. */
+  /* Prints a line to the run's log (stderr), prefixed with the optimizer id. DEBUG lines only
+   * when the environment variable DEEPOBS_PLUGIN_DEBUG is set. */
   void (*log)(void* host_data, int32_t level, const char* message);
   /* Scratch memory on the run's device (device memory on CUDA, host memory on the CPU), at least
    * 256-byte aligned, NOT zeroed and NOT checkpointed, counted in the result's
@@ -341,7 +342,8 @@ typedef struct deepobs_problem {
   uint32_t num_tensors;
   const deepobs_tensor_info* const* tensors; /* num_tensors pointers, in buffer order */
   int64_t batch_size;         /* training mini-batch size */
-  int64_t train_set_size;     /* examples in the training set (one epoch) */
+  int64_t train_set_size;     /* examples one training epoch uses: steps_per_epoch * batch_size
+                                 (DeepOBS drops a last partial batch) */
   int64_t steps_per_epoch;
   int64_t planned_steps;      /* steps the run plans: steps_per_epoch * num_epochs */
   int32_t num_epochs;
