@@ -3,6 +3,7 @@
 #include "core/cuda_backend.h"
 
 #include <chrono>
+#include <utility>
 
 #include "core/error.h"
 #if DEEPOBS_WITH_CUDA
@@ -119,6 +120,139 @@ double EventTimer::stop_ms() {
   }
 #endif
   return static_cast<double>(now_ns() - host_start_ns_) / 1e6;
+}
+
+IntervalTimer::IntervalTimer(Device device) : device_(device) {}
+
+IntervalTimer::~IntervalTimer() {
+#if DEEPOBS_WITH_CUDA
+  for (auto* list : {&pool_, &pending_})
+    for (auto& [a, b] : *list) {
+      kernels::cuda::event_destroy(a);
+      kernels::cuda::event_destroy(b);
+    }
+  kernels::cuda::event_destroy(open_.first);
+  kernels::cuda::event_destroy(open_.second);
+#endif
+}
+
+void IntervalTimer::begin() {
+  DEEPOBS_CHECK(!open_interval_, "IntervalTimer: begin() twice without end()");
+  open_interval_ = true;
+#if DEEPOBS_WITH_CUDA
+  if (device_.is_cuda()) {
+    if (pending_.size() >= kMaxPending) {
+      const auto ms = collect_ms();  // bounds the pool; keeps the figures for the next call
+      done_ms_ = ms;
+    }
+    auto& ctx = context_of(device_);
+    if (pool_.empty()) {
+      void* a = kernels::cuda::event_create(ctx);
+      void* b = nullptr;
+      try {
+        b = kernels::cuda::event_create(ctx);
+      } catch (...) {
+        kernels::cuda::event_destroy(a);
+        throw;
+      }
+      pool_.emplace_back(a, b);
+    }
+    open_ = pool_.back();
+    pool_.pop_back();
+    kernels::cuda::event_record(ctx, open_.first);
+    return;
+  }
+#endif
+  host_start_ns_ = now_ns();
+}
+
+void IntervalTimer::end() {
+  DEEPOBS_CHECK(open_interval_, "IntervalTimer: end() without begin()");
+  open_interval_ = false;
+#if DEEPOBS_WITH_CUDA
+  if (device_.is_cuda()) {
+    kernels::cuda::event_record(context_of(device_), open_.second);
+    pending_.push_back(open_);
+    open_ = {nullptr, nullptr};
+    return;
+  }
+#endif
+  done_ms_.push_back(static_cast<double>(now_ns() - host_start_ns_) / 1e6);
+}
+
+std::vector<double> IntervalTimer::collect_ms() {
+  std::vector<double> out = std::move(done_ms_);
+  done_ms_.clear();
+#if DEEPOBS_WITH_CUDA
+  for (auto& pair : pending_) {
+    out.push_back(kernels::cuda::event_elapsed_ms(pair.first, pair.second));
+    pool_.push_back(pair);
+  }
+  pending_.clear();
+#endif
+  return out;
+}
+
+ScalarReadback::ScalarReadback(Device device) : device_(device) {}
+
+ScalarReadback::~ScalarReadback() {
+#if DEEPOBS_WITH_CUDA
+  // Copies still in flight write into the pinned slots: let them land before freeing.
+  for (Slot& s : queue_)
+    if (s.event) {
+      try {
+        kernels::cuda::event_synchronize(s.event);
+      } catch (...) {  // a failed device: nothing left to wait for
+      }
+    }
+  for (auto* list : {&free_, &queue_})
+    for (Slot& s : *list) {
+      if (s.event) kernels::cuda::event_destroy(s.event);
+      if (s.pinned) kernels::cuda::host_pinned_deallocate(s.pinned);
+    }
+#endif
+}
+
+void ScalarReadback::push(const Tensor& t) {
+  DEEPOBS_CHECK(t.numel() == 1 && (t.dtype() == DType::F32 || t.dtype() == DType::F64),
+                "ScalarReadback: needs one f32 or f64 element, got ", t.str());
+  DEEPOBS_CHECK(t.device() == device_, "ScalarReadback: tensor ", t.str(), " is not on ",
+                device_.str());
+  Slot slot;
+  if (!free_.empty()) {
+    slot = free_.back();
+    free_.pop_back();
+  }
+#if DEEPOBS_WITH_CUDA
+  if (device_.is_cuda()) {
+    auto& ctx = context_of(device_);
+    if (!slot.pinned) slot.pinned = kernels::cuda::host_pinned_allocate(sizeof(double));
+    if (!slot.event) slot.event = kernels::cuda::event_create(ctx);
+    slot.f64 = t.dtype() == DType::F64;
+    kernels::cuda::copy_device_to_host_async(device_.index, slot.pinned, t.raw_data(), t.nbytes());
+    kernels::cuda::event_record(ctx, slot.event);
+    queue_.push_back(slot);
+    return;
+  }
+#endif
+  slot.value = t.item();
+  queue_.push_back(slot);
+}
+
+double ScalarReadback::pop() {
+  DEEPOBS_CHECK(!queue_.empty(), "ScalarReadback: pop() with nothing pending");
+  Slot slot = queue_.front();
+  queue_.erase(queue_.begin());
+  double value = slot.value;
+#if DEEPOBS_WITH_CUDA
+  if (device_.is_cuda()) {
+    kernels::cuda::event_synchronize(slot.event);
+    value = slot.f64 ? *static_cast<const double*>(slot.pinned)
+                     : static_cast<double>(*static_cast<const float*>(slot.pinned));
+  }
+#endif
+  free_.push_back(slot);
+  return value;
 }
 
 }  // namespace deepobs::cuda_backend

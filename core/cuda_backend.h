@@ -7,9 +7,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/device.h"
+#include "core/tensor.h"
 
 namespace deepobs::cuda_backend {
 
@@ -66,6 +68,62 @@ class EventTimer {
   void* start_event_ = nullptr;  // cudaEvent_t
   void* stop_event_ = nullptr;
   std::int64_t host_start_ns_ = 0;
+};
+
+// Times many intervals on a device's stream without synchronising inside them: begin()/end()
+// record a pair of pooled CUDA events (host clock readings on the CPU), and collect_ms() waits
+// for the recorded intervals and returns their durations in order. So a training step can be
+// timed every step at the cost of two event records, and the one synchronisation happens when the
+// figures are needed (or every kMaxPending intervals, to bound the event pool).
+class IntervalTimer {
+ public:
+  static constexpr std::size_t kMaxPending = 1024;
+  explicit IntervalTimer(Device device);
+  ~IntervalTimer();
+  IntervalTimer(const IntervalTimer&) = delete;
+  IntervalTimer& operator=(const IntervalTimer&) = delete;
+  void begin();
+  void end();  // must follow begin()
+  // Milliseconds of every interval ended since the last call, oldest first (waits for them).
+  std::vector<double> collect_ms();
+
+ private:
+  Device device_;
+  std::vector<std::pair<void*, void*>> pool_;  // cudaEvent_t pairs not in use
+  std::vector<std::pair<void*, void*>> pending_;
+  std::vector<double> done_ms_;
+  std::pair<void*, void*> open_{nullptr, nullptr};
+  std::int64_t host_start_ns_ = 0;
+  bool open_interval_ = false;
+};
+
+// Reads single-element tensors (a mini-batch loss) back to the host without stalling the device:
+// push() queues an asynchronous copy into pinned host memory on the device's stream, pop() returns
+// the oldest queued value, waiting only for that copy. On the CPU push() reads the value at once.
+// The pushed tensor may be freed right after push(): the copy is ordered on the stream before any
+// later reuse of its memory.
+class ScalarReadback {
+ public:
+  explicit ScalarReadback(Device device);
+  ~ScalarReadback();
+  ScalarReadback(const ScalarReadback&) = delete;
+  ScalarReadback& operator=(const ScalarReadback&) = delete;
+  // `t` must hold one f32 or f64 element on this readback's device.
+  void push(const Tensor& t);
+  std::size_t pending() const { return queue_.size(); }
+  // The oldest pushed value; throws deepobs::Error when nothing is pending.
+  double pop();
+
+ private:
+  struct Slot {
+    void* pinned = nullptr;  // 8 bytes of page-locked memory
+    void* event = nullptr;   // cudaEvent_t recorded after the copy
+    bool f64 = false;
+    double value = 0.0;  // CPU: the value itself
+  };
+  Device device_;
+  std::vector<Slot> free_;
+  std::vector<Slot> queue_;  // oldest first
 };
 
 }  // namespace deepobs::cuda_backend

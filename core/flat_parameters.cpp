@@ -25,10 +25,9 @@ FlatParameters::FlatParameters(Module& model, Device device, std::int64_t alignm
     DEEPOBS_CHECK(t.dtype() == dtype, "FlatParameters: parameter '", np.name, "' is ", t.str(),
                   " but '", named.front().name, "' is ", dtype_name(dtype),
                   " (one dtype per model)");
-    DEEPOBS_CHECK(t.device() == named.front().param->tensor.device(),
-                  "FlatParameters: parameter '", np.name, "' is ", t.str(), " but '",
-                  named.front().name, "' lives on ", named.front().param->tensor.device().str(),
-                  " (one device per model)");
+    DEEPOBS_CHECK(t.device() == named.front().param->tensor.device(), "FlatParameters: parameter '",
+                  np.name, "' is ", t.str(), " but '", named.front().name, "' lives on ",
+                  named.front().param->tensor.device().str(), " (one device per model)");
     offset = (offset + alignment - 1) / alignment * alignment;
     segments_.push_back({np.name, offset, t.numel(), t.shape(), np.param->tags});
     offset += t.numel();

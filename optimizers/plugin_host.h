@@ -11,10 +11,12 @@
 #include <iostream>
 #include <limits>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "core/autograd.h"
+#include "core/cuda_backend.h"
 #include "core/error.h"
 #include "core/ops/elementwise.h"
 #include "core/ops/reduce.h"
@@ -22,7 +24,6 @@
 #include "optimizers/optimizer.h"
 
 #if DEEPOBS_WITH_CUDA
-#include "core/cuda_backend.h"
 #include "kernels/cuda/memory.h"
 #endif
 
@@ -103,8 +104,10 @@ struct Optimizer::Host {
   std::map<void*, std::size_t> scratch;
   std::int64_t scratch_current = 0, scratch_peak = 0;
 
-  // Cost accounting.
+  // Cost accounting. On a GPU each step is bracketed by CUDA events read back lazily (cost()),
+  // so timing adds no synchronisation to the step; step_seconds holds the figures collected so far.
   std::vector<double> step_seconds;
+  std::unique_ptr<cuda_backend::IntervalTimer> step_timer;
   std::int64_t evaluate_calls = 0, hvp_calls = 0;
   std::map<std::string, std::vector<std::pair<std::int64_t, double>>> logs;
   std::int64_t dropped_logs = 0;

@@ -227,18 +227,18 @@ void Optimizer::step(const StepContext& ctx) {
   double seconds = 0.0;
 #if DEEPOBS_WITH_CUDA
   if (h.device.is_cuda()) {
-    cuda_backend::EventTimer timer(h.device);
-    timer.start();
+    if (!h.step_timer) h.step_timer = std::make_unique<cuda_backend::IntervalTimer>(h.device);
+    h.step_timer->begin();
     status = info_.descriptor->step(h.instance, &c);
-    seconds = timer.stop_ms() / 1e3;
+    h.step_timer->end();
   }
 #endif
   if (h.device.is_cpu()) {
     const auto t0 = std::chrono::steady_clock::now();
     status = info_.descriptor->step(h.instance, &c);
     seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    h.step_seconds.push_back(seconds);
   }
-  h.step_seconds.push_back(seconds);
   if (status != DEEPOBS_STATUS_OK)
     throw OptimizerStepError(cat(h.prefix(), h.take_error(status, "step")), status);
 }
@@ -277,7 +277,10 @@ const Tensor& Optimizer::state(std::string_view name) const {
 }
 
 OptimizerCost Optimizer::cost() const {
-  const Host& h = *host_;
+  Host& h = *host_;
+  if (h.step_timer)
+    for (double ms : h.step_timer->collect_ms())
+      h.step_seconds.push_back(ms / 1e3);
   OptimizerCost c;
   c.steps = static_cast<std::int64_t>(h.step_seconds.size());
   if (!h.step_seconds.empty()) {

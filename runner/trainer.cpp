@@ -3,8 +3,12 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <limits>
+#include <utility>
+#include <vector>
 
 #include "core/autograd.h"
+#include "core/cuda_backend.h"
 
 namespace deepobs::runner {
 namespace {
@@ -155,6 +159,15 @@ TrainOutcome train(problems::Problem& problem, FlatParameters& flat, Optimizer& 
   TrainOutcome outcome = TrainOutcome::Completed;
   auto& data = problem.data();
   const auto stopped = [&] { return config.stop && config.stop->load(); };
+  const Device device = flat.params().device();
+  cuda_backend::ScalarReadback losses(device);
+  const std::size_t loss_lag = device.is_cuda() ? 1 : 0;
+  const bool read_loss_each_step =
+      device.is_cpu() || optimizer.info().has_capability(DEEPOBS_CAP_NEEDS_LOSS_VALUE) ||
+      optimizer.info().has_capability(DEEPOBS_CAP_NEEDS_LOSS_CLOSURE) ||
+      // ABI 1.0 plugins predate the flag and may read ctx->loss.
+      (DEEPOBS_ABI_MAJOR_OF(optimizer.info().abi_version) == 1 &&
+       DEEPOBS_ABI_MINOR_OF(optimizer.info().abi_version) == 0);
   for (int epoch = 0;; ++epoch) {
     if (stopped()) {
       outcome = TrainOutcome::Interrupted;
@@ -174,18 +187,36 @@ TrainOutcome train(problems::Problem& problem, FlatParameters& flat, Optimizer& 
     progress.epoch_start(epoch, config.num_epochs, data.batches(Phase::Train), lr);
     const auto epoch_start = Clock::now();
     data.start(Phase::Train);
+    // Mini-batch losses come back through `losses`: on a GPU as an asynchronous copy handled one
+    // step later (the device always has the next step queued, and no step waits for its own loss),
+    // on the CPU at once. `in_flight` holds the (epoch step, global step) of each pending loss.
+    std::vector<std::pair<std::int64_t, std::int64_t>> in_flight;
+    const auto handle_loss = [&]() {
+      const double loss = losses.pop();
+      const auto [es, gs] = in_flight.front();
+      in_flight.erase(in_flight.begin());
+      if (es % config.train_log_interval == 0) {
+        record.minibatch_train_losses.push_back(loss);
+        if (config.print_train_iter) progress.minibatch_loss(gs, loss);
+      }
+      progress.step(es, loss);
+      if (!std::isfinite(loss) && outcome == TrainOutcome::Completed)
+        outcome = TrainOutcome::Diverged;
+    };
     std::int64_t s = 0;
     for (datasets::Batch b; data.next(b); ++s, ++global_step) {
       const auto t0 = Clock::now();
       flat.zero_grad();
       const auto r = problem.evaluate(b, /*training=*/true);
-      const double loss = r.loss.item();
+      losses.push(r.loss);
+      in_flight.emplace_back(s, global_step);
       autograd::backward(r.loss);
       StepContext ctx;
       ctx.step = global_step;
       ctx.epoch = epoch;
       ctx.learning_rate = lr;
-      ctx.loss = loss;
+      // The value itself only where it is free (CPU) or the optimizer asked for it.
+      ctx.loss = read_loss_each_step ? r.loss.item() : std::numeric_limits<double>::quiet_NaN();
       ctx.elapsed_seconds = std::chrono::duration<double>(Clock::now() - start).count();
       ctx.evaluate = [&](const void* params_or_null, void* grad_or_null) {
         return evaluate_same_batch(problem, flat, b, params_or_null, grad_or_null);
@@ -198,21 +229,17 @@ TrainOutcome train(problems::Problem& problem, FlatParameters& flat, Optimizer& 
         outcome = TrainOutcome::StoppedByOptimizer;
         break;
       }
+      while (losses.pending() > loss_lag)
+        handle_loss();
       step_seconds.push_back(std::chrono::duration<double>(Clock::now() - t0).count());
-      if (s % config.train_log_interval == 0) {
-        record.minibatch_train_losses.push_back(loss);
-        if (config.print_train_iter) progress.minibatch_loss(global_step, loss);
-      }
-      progress.step(s, loss);
-      if (!std::isfinite(loss)) {
-        outcome = TrainOutcome::Diverged;
-        break;
-      }
+      if (outcome == TrainOutcome::Diverged) break;
       if (stopped()) {
         outcome = TrainOutcome::Interrupted;
         break;
       }
     }
+    while (losses.pending() > 0)
+      handle_loss();
     const double seconds = std::chrono::duration<double>(Clock::now() - epoch_start).count();
     record.epoch_seconds.push_back(seconds);
     progress.epoch_end(seconds);

@@ -23,6 +23,10 @@ void event_record(KernelContext& ctx, void* event) {
   DEEPOBS_CUDA_CHECK(cudaEventRecord(static_cast<cudaEvent_t>(event), ctx.stream()));
 }
 
+void event_synchronize(void* event) {
+  DEEPOBS_CUDA_CHECK(cudaEventSynchronize(static_cast<cudaEvent_t>(event)));
+}
+
 double event_elapsed_ms(void* start, void* stop) {
   DEEPOBS_CUDA_CHECK(cudaEventSynchronize(static_cast<cudaEvent_t>(stop)));
   float ms = 0.0f;

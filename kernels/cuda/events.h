@@ -12,6 +12,8 @@ void* event_create(KernelContext& ctx);
 void event_destroy(void* event) noexcept;
 // Records `event` on ctx's stream.
 void event_record(KernelContext& ctx, void* event);
+// Blocks the calling thread until the work recorded before `event` has finished.
+void event_synchronize(void* event);
 // Waits for `stop` and returns the milliseconds between `start` and `stop` (both recorded).
 double event_elapsed_ms(void* start, void* stop);
 

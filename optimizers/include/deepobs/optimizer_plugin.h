@@ -100,7 +100,7 @@ extern "C" {
 /* History of minors (each only appends):
  *   1.0  first version.
  *   1.1  deepobs_step_context.learning_rate_device (the learning rate in device memory, for
- *        CUDA-graph-safe kernels). */
+ *        CUDA-graph-safe kernels); DEEPOBS_CAP_NEEDS_LOSS_VALUE (ctx->loss on CUDA devices). */
 /* An ABI version packed into 32 bits: major in the high 16, minor in the low 16. */
 #define DEEPOBS_ABI_VERSION(major, minor) \
   ((((uint32_t)(major)) << 16) | ((uint32_t)(minor)&0xffffu))
@@ -202,6 +202,11 @@ typedef int32_t deepobs_status;
 #define DEEPOBS_CAP_CUDA_GRAPH_SAFE (1ull << 6) /* see STREAMS above */
 #define DEEPOBS_CAP_EVAL_PARAMS (1ull << 7)     /* provides eval_params (averaging, ...) */
 #define DEEPOBS_CAP_F64 (1ull << 8)             /* accepts F64 parameters (F32 always) */
+/* Reads ctx->loss in step on a CUDA device (since 1.1). Without it the host passes NAN there and
+ * keeps the loss on the device, read back asynchronously, so a step needs no synchronisation; with
+ * it (or with DEEPOBS_CAP_NEEDS_LOSS_CLOSURE) the host waits for the loss before each step. On the
+ * CPU ctx->loss is always the value. */
+#define DEEPOBS_CAP_NEEDS_LOSS_VALUE (1ull << 9)
 
 /* ---- Build fingerprint --------------------------------------------------------------------------
  * What the library was compiled for. The host refuses, before calling create, a plugin whose
@@ -375,7 +380,8 @@ struct deepobs_step_context {
   uint32_t num_state_slots;
   void* const* state; /* state[i]: the memory of descriptor slot i (read and write) */
   /* (step) The mini-batch loss at params before this update (regulariser included), as a host
-   * value (the host reads it for its log anyway). NAN in init_state and eval_params. */
+   * value. On a CUDA device only with DEEPOBS_CAP_NEEDS_LOSS_VALUE or DEEPOBS_CAP_NEEDS_LOSS_CLOSURE
+   * (else NAN: reading it back would stall every step). NAN in init_state and eval_params. */
   double loss;
 
   /* Host callbacks; NULL outside step. Each returns OK or a status (then the plugin should return
