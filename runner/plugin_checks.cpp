@@ -401,7 +401,11 @@ CheckResult decode_check_result(const std::string& text) {
 }
 
 double validation_learning_rate(const std::string& problem) {
-  return problem == "quadratic_deep" ? 0.01 : 0.001;
+  // Measured with plain SGD (example sgd_c) over 30 steps from each problem's starting point:
+  // Beale starts on a steep wall (loss ~1.7e5) where 1e-4 already diverges.
+  if (problem == "quadratic_deep") return 0.01;
+  if (problem == "two_d_beale") return 1e-5;
+  return 1e-3;
 }
 
 const std::vector<PluginCheck>& plugin_checks() {
