@@ -433,6 +433,20 @@ const std::vector<PluginCheck>& plugin_checks() {
         {"nan_gradients", "NaN and Inf gradients do not crash the host", check_nan_gradients});
     c.push_back({"callbacks", "evaluate/hvp calls are counted and match the capabilities",
                  check_callbacks});
+    // The training harness builds problems on the CPU (this deepobs cannot train on a GPU yet),
+    // so with --device cuda the checks that step report that instead of silently using the CPU.
+    for (auto& check : c) {
+      if (check.name == "exported_symbols" || check.name == "negotiation" ||
+          check.name == "descriptor" || check.name == "cpu_cuda_agreement")
+        continue;
+      check.run = [inner = check.run](const ValidateOptions& o) {
+        if (o.device != "cpu")
+          return skip(cat("stepping on ", o.device,
+                          " is not available in this deepobs (it trains on the CPU only); run "
+                          "with --device cpu"));
+        return inner(o);
+      };
+    }
     return c;
   }();
   return checks;
