@@ -80,6 +80,6 @@ TEST_P(PluginExample, TrainsQuadraticDeepWithDeepobsRun) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Examples, PluginExample, ::testing::ValuesIn(kExamples),
-                         [](const auto& info) { return std::string(info.param.name); });
+                         [](const auto& test_info) { return std::string(test_info.param.name); });
 
 }  // namespace
