@@ -174,7 +174,8 @@ deepobs_status adam_create(const deepobs_host* host, const deepobs_problem* prob
   if (s != DEEPOBS_STATUS_OK || problem->device.type != DEEPOBS_DEVICE_CUDA) return s;
 #if DEEPOBS_WITH_CUDA
   BuiltinInstance* inst = as_builtin(*out);
-  const deepobs_status a = host->allocate(host->host_data, sizeof(unsigned int), &inst->blocks_done);
+  const deepobs_status a =
+      host->allocate(host->host_data, sizeof(unsigned int), &inst->blocks_done);
   if (a != DEEPOBS_STATUS_OK) {
     destroy_builtin(*out);
     *out = nullptr;
@@ -224,8 +225,7 @@ deepobs_status adam_step(deepobs_optimizer_instance* instance, const deepobs_ste
 
 // ---- descriptors ----
 
-constexpr std::uint64_t kDeviceCaps = DEEPOBS_CAP_CPU | DEEPOBS_CAP_DETERMINISTIC |
-                                      DEEPOBS_CAP_F64
+constexpr std::uint64_t kDeviceCaps = DEEPOBS_CAP_CPU | DEEPOBS_CAP_DETERMINISTIC | DEEPOBS_CAP_F64
 #if DEEPOBS_WITH_CUDA
                                       | DEEPOBS_CAP_CUDA | DEEPOBS_CAP_CUDA_GRAPH_SAFE
 #endif
@@ -358,13 +358,10 @@ const deepobs_state_slot_spec kAdamSlots[] = {
      .bytes = 0},
 };
 
-deepobs_optimizer_descriptor make_descriptor(const char* id, const char* name,
-                                             const char* description, const char* const* aliases,
-                                             std::uint32_t num_hparams,
-                                             const deepobs_hparam_spec* hparams,
-                                             std::uint32_t num_slots,
-                                             const deepobs_state_slot_spec* slots,
-                                             deepobs_create_fn create, deepobs_step_fn step) {
+deepobs_optimizer_descriptor make_descriptor(
+    const char* id, const char* name, const char* description, const char* const* aliases,
+    std::uint32_t num_hparams, const deepobs_hparam_spec* hparams, std::uint32_t num_slots,
+    const deepobs_state_slot_spec* slots, deepobs_create_fn create, deepobs_step_fn step) {
   deepobs_optimizer_descriptor d{};
   d.struct_size = sizeof(deepobs_optimizer_descriptor);
   d.abi_version = DEEPOBS_OPTIMIZER_ABI_VERSION;
@@ -404,10 +401,10 @@ const deepobs_optimizer_descriptor* negotiate(const deepobs_optimizer_descriptor
 const deepobs_optimizer_descriptor* builtin_gradient_descent_entry(std::uint32_t host_min,
                                                                    std::uint32_t host_max,
                                                                    const deepobs_host* host) {
-  static const deepobs_optimizer_descriptor d = make_descriptor(
-      "org.deepobs.builtin.gradient_descent", "GradientDescentOptimizer",
-      "gradient descent: theta -= lr * grad (TF tf.train.GradientDescentOptimizer)", kSgdAliases, 0,
-      nullptr, 0, nullptr, &sgd_create, &sgd_step);
+  static const deepobs_optimizer_descriptor d =
+      make_descriptor("org.deepobs.builtin.gradient_descent", "GradientDescentOptimizer",
+                      "gradient descent: theta -= lr * grad (TF tf.train.GradientDescentOptimizer)",
+                      kSgdAliases, 0, nullptr, 0, nullptr, &sgd_create, &sgd_step);
   return negotiate(d, host_min, host_max, host);
 }
 
@@ -425,11 +422,11 @@ const deepobs_optimizer_descriptor* builtin_momentum_entry(std::uint32_t host_mi
 const deepobs_optimizer_descriptor* builtin_adam_entry(std::uint32_t host_min,
                                                        std::uint32_t host_max,
                                                        const deepobs_host* host) {
-  static const deepobs_optimizer_descriptor d = make_descriptor(
-      "org.deepobs.builtin.adam", "AdamOptimizer",
-      "Adam with TF's epsilon placement: theta -= lr_t * m / (sqrt(v) + epsilon), "
-      "lr_t = lr * sqrt(1 - beta2^t) / (1 - beta1^t) (TF tf.train.AdamOptimizer)",
-      kAdamAliases, 3, kAdamHparams, 3, kAdamSlots, &adam_create, &adam_step);
+  static const deepobs_optimizer_descriptor d =
+      make_descriptor("org.deepobs.builtin.adam", "AdamOptimizer",
+                      "Adam with TF's epsilon placement: theta -= lr_t * m / (sqrt(v) + epsilon), "
+                      "lr_t = lr * sqrt(1 - beta2^t) / (1 - beta1^t) (TF tf.train.AdamOptimizer)",
+                      kAdamAliases, 3, kAdamHparams, 3, kAdamSlots, &adam_create, &adam_step);
   return negotiate(d, host_min, host_max, host);
 }
 

@@ -106,8 +106,8 @@ HyperparameterSpec read_hparam(const deepobs_hparam_spec& c, const std::string& 
     case DEEPOBS_HP_F64:
     case DEEPOBS_HP_I64: {
       s.type = c.type == DEEPOBS_HP_F64 ? HyperparameterType::F64 : HyperparameterType::I64;
-      DEEPOBS_CHECK(!std::isnan(c.min) && !std::isnan(c.max) && c.min <= c.max, where, ": ",
-                    label, " has an empty or NaN range [", format_double(c.min), ", ",
+      DEEPOBS_CHECK(!std::isnan(c.min) && !std::isnan(c.max) && c.min <= c.max, where, ": ", label,
+                    " has an empty or NaN range [", format_double(c.min), ", ",
                     format_double(c.max), "]");
       s.min = c.min;
       s.max = c.max;
@@ -119,9 +119,10 @@ HyperparameterSpec read_hparam(const deepobs_hparam_spec& c, const std::string& 
       if (has_default) {
         if (s.type == HyperparameterType::F64) {
           const double d = c.default_value.f64;
-          DEEPOBS_CHECK(std::isfinite(d) && in_range(s, d), where, ": bad default for ", label,
-                        ": ", format_double(d), " is ",
-                        std::isfinite(d) ? "outside " + range_string(s) : std::string("not finite"));
+          DEEPOBS_CHECK(
+              std::isfinite(d) && in_range(s, d), where, ": bad default for ", label, ": ",
+              format_double(d), " is ",
+              std::isfinite(d) ? "outside " + range_string(s) : std::string("not finite"));
           s.default_value = d;
         } else {
           const std::int64_t d = c.default_value.i64;
@@ -291,7 +292,8 @@ OptimizerInfo info_from_descriptor(const deepobs_optimizer_descriptor* descripto
   DEEPOBS_CHECK(d.destroy != nullptr, where, ": missing required function 'destroy'");
   DEEPOBS_CHECK(d.step != nullptr, where, ": missing required function 'step'");
   DEEPOBS_CHECK(info.has_capability(DEEPOBS_CAP_CPU) || info.has_capability(DEEPOBS_CAP_CUDA),
-                where, ": capabilities name no device (set DEEPOBS_CAP_CPU and/or DEEPOBS_CAP_CUDA)");
+                where,
+                ": capabilities name no device (set DEEPOBS_CAP_CPU and/or DEEPOBS_CAP_CUDA)");
   DEEPOBS_CHECK(info.has_capability(DEEPOBS_CAP_EVAL_PARAMS) == (d.eval_params != nullptr), where,
                 ": DEEPOBS_CAP_EVAL_PARAMS is ",
                 info.has_capability(DEEPOBS_CAP_EVAL_PARAMS) ? "set" : "not set",
@@ -324,7 +326,8 @@ OptimizerInfo info_from_descriptor(const deepobs_optimizer_descriptor* descripto
       const void* p = element(d.hyperparameters, stride, i);
       DEEPOBS_CHECK(struct_size_at(p) == stride, where, ": hyperparameter spec ", i,
                     " has struct_size ", struct_size_at(p), ", the first has ", stride);
-      info.hyperparameters.push_back(read_hparam(read_struct<deepobs_hparam_spec>(p), where, names));
+      info.hyperparameters.push_back(
+          read_hparam(read_struct<deepobs_hparam_spec>(p), where, names));
     }
   }
   DEEPOBS_CHECK(d.num_state_slots == 0 || d.state_slots != nullptr, where, ": ", d.num_state_slots,

@@ -17,8 +17,8 @@
 #include <cstdint>
 #include <functional>
 #include <limits>
-#include <memory>
 #include <map>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -156,11 +156,11 @@ class Hyperparameters {
 // against `info`, fills in defaults for the ones not given and returns the typed values, one per
 // spec. Text formats: F64 a decimal or scientific number ("0.99", "1e-8"); I64 a decimal integer;
 // Bool "true"/"false" (any ASCII case, so Python's "True"/"False" from DeepOBS folder names work)
-// or "1"/"0"; Enum one of the choices, exactly. A leading '+' is accepted for numbers; surrounding spaces are not. Throws
-// deepobs::Error with a one-line message naming the optimizer for: an unknown name (lists the
-// known ones and suggests the closest), a required hyperparameter not given, a text that does not
-// parse as the spec's type (names the hyperparameter, the text and the type), and a value outside
-// the spec's range.
+// or "1"/"0"; Enum one of the choices, exactly. A leading '+' is accepted for numbers; surrounding
+// spaces are not. Throws deepobs::Error with a one-line message naming the optimizer for: an
+// unknown name (lists the known ones and suggests the closest), a required hyperparameter not
+// given, a text that does not parse as the spec's type (names the hyperparameter, the text and the
+// type), and a value outside the spec's range.
 Hyperparameters resolve_hyperparameters(const OptimizerInfo& info,
                                         const std::map<std::string, std::string>& given);
 
@@ -211,9 +211,9 @@ struct OptimizerCost {
   // Seconds inside the plugin's step function per step (callbacks included): CUDA events around
   // the call on the GPU, the host clock on the CPU.
   double step_seconds_mean = 0, step_seconds_median = 0, step_seconds_total = 0;
-  std::int64_t evaluate_calls = 0;  // ctx->evaluate calls (an hvp's evaluations not included)
-  std::int64_t hvp_calls = 0;       // ctx->hvp calls (each costs two gradient evaluations)
-  std::int64_t state_bytes = 0;     // bytes of the state slots
+  std::int64_t evaluate_calls = 0;      // ctx->evaluate calls (an hvp's evaluations not included)
+  std::int64_t hvp_calls = 0;           // ctx->hvp calls (each costs two gradient evaluations)
+  std::int64_t state_bytes = 0;         // bytes of the state slots
   std::int64_t scratch_bytes_peak = 0;  // peak bytes the plugin held from host->allocate
 };
 
@@ -276,8 +276,7 @@ class Optimizer {
   // Scalars the plugin logged with ctx->log_scalar: name → (step, value) pairs, at most
   // kMaxLoggedScalars per name; dropped_scalars() counts the rest.
   static constexpr std::size_t kMaxLoggedScalars = 10000;
-  const std::map<std::string, std::vector<std::pair<std::int64_t, double>>>& logged_scalars()
-      const;
+  const std::map<std::string, std::vector<std::pair<std::int64_t, double>>>& logged_scalars() const;
   std::int64_t dropped_scalars() const;
 
   // Serialises the optimizer state (not the parameters: the caller checkpoints those) into a

@@ -77,8 +77,9 @@ const OptimizerInfo& load_plugin(const std::string& path) {
   void* handle = dlopen(key.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (handle == nullptr) {
     const char* why = dlerror();
-    throw Error(cat("plugin ", path, ": cannot be loaded: ", why ? why : "unknown dlopen error",
-                    " (is it a shared library for this machine, with its dependencies installed?)"));
+    throw Error(
+        cat("plugin ", path, ": cannot be loaded: ", why ? why : "unknown dlopen error",
+            " (is it a shared library for this machine, with its dependencies installed?)"));
   }
   dlerror();
   void* symbol = dlsym(handle, DEEPOBS_OPTIMIZER_ENTRY_NAME);
@@ -105,8 +106,7 @@ const OptimizerInfo& load_plugin(const std::string& path) {
       entry(kHostAbiMin, kHostAbiMax, &loaded->services);
   if (descriptor == nullptr) {
     throw Error(cat("plugin ", path, ": refused to load with this deepobs (optimizer ABI ",
-                    abi_version_string(kHostAbiMin), " to ", abi_version_string(kHostAbiMax),
-                    "): ",
+                    abi_version_string(kHostAbiMin), " to ", abi_version_string(kHostAbiMax), "): ",
                     loaded->refusal.empty() ? std::string("it returned no descriptor and gave no "
                                                           "reason")
                                             : loaded->refusal));

@@ -179,7 +179,31 @@ struct Optimizer::Host {
   double* lr_device = nullptr;
   double lr_device_value = std::numeric_limits<double>::quiet_NaN();
 
-  std::string prefix() const { return cat("optimizer ", owner->info().id, ": "); }
+  Host() = default;
+  Host(const Host&) = delete;
+  Host& operator=(const Host&) = delete;
+  // Runs after the instance is destroyed (Optimizer's destructor) or when construction fails:
+  // returns scratch memory the plugin did not give back, and the device learning rate.
+  ~Host() {
+    for (const auto& [ptr, bytes] : scratch) {
+      try {
+        release(ptr, bytes);
+      } catch (...) {
+      }
+    }
+#if DEEPOBS_WITH_CUDA
+    if (lr_device) {
+      try {
+        kernels::cuda::device_deallocate(device.index, lr_device, sizeof(double));
+      } catch (...) {
+      }
+    }
+#endif
+  }
+
+  std::string prefix() const {
+    return cat("optimizer ", owner->info().id, ": ");
+  }
 
   // Takes the recorded message (or a generic one) and clears it.
   std::string take_error(deepobs_status status, const char* function) {
@@ -198,7 +222,9 @@ struct Optimizer::Host {
 
   // ---- host services (C callbacks; never throw) ----
 
-  static Host* self(void* host_data) { return static_cast<Host*>(host_data); }
+  static Host* self(void* host_data) {
+    return static_cast<Host*>(host_data);
+  }
 
   static void report_error(void* host_data, deepobs_status status, const char* message) {
     try {
@@ -244,9 +270,9 @@ struct Optimizer::Host {
       *out = p;
       return DEEPOBS_STATUS_OK;
     } catch (const std::exception& e) {
-      report_error(host_data, DEEPOBS_STATUS_OUT_OF_MEMORY,
-                   cat("allocate(", bytes, " bytes) on ", h->device.str(), " failed: ", e.what())
-                       .c_str());
+      report_error(
+          host_data, DEEPOBS_STATUS_OUT_OF_MEMORY,
+          cat("allocate(", bytes, " bytes) on ", h->device.str(), " failed: ", e.what()).c_str());
       return DEEPOBS_STATUS_OUT_OF_MEMORY;
     }
   }
@@ -279,7 +305,9 @@ struct Optimizer::Host {
 
   // ---- step-context callbacks ----
 
-  static Host* of(const deepobs_step_context* ctx) { return static_cast<Host*>(ctx->host_private); }
+  static Host* of(const deepobs_step_context* ctx) {
+    return static_cast<Host*>(ctx->host_private);
+  }
 
   static deepobs_status evaluate(const deepobs_step_context* ctx, const void* params_or_null,
                                  double* loss, void* grad_or_null) {
@@ -325,13 +353,17 @@ struct Optimizer::Host {
 
   // out = (g(θ + εv) − g(θ − εv)) / (2ε), ε = r·max(1, rms θ)/rms v, as the header documents.
   void finite_difference_hvp(const void* v, void* out) const {
-    autograd::NoGrad no_grad;
     const Tensor& theta = owner->flat_.params();
     const DType dtype = theta.dtype();
     const Shape shape{theta.numel()};
     const Tensor vt = Tensor::wrap(const_cast<void*>(v), shape, dtype, device);
     const Tensor ot = Tensor::wrap(out, shape, dtype, device);
-    const auto rms = [](const Tensor& x) { return std::sqrt(ops::mean(ops::square(x)).item()); };
+    // The arithmetic here is not part of any model graph; the two evaluations are (they need
+    // gradients), so NoGrad covers only the arithmetic.
+    const auto rms = [](const Tensor& x) {
+      autograd::NoGrad no_grad;
+      return std::sqrt(ops::mean(ops::square(x)).item());
+    };
     const double v_rms = rms(vt);
     if (v_rms == 0.0) {
       ot.fill(0.0);
@@ -339,13 +371,18 @@ struct Optimizer::Host {
     }
     const double r = dtype == DType::F64 ? std::ldexp(1.0, -17) : std::ldexp(1.0, -8);
     const double eps = r * std::max(1.0, rms(theta)) / v_rms;
-    const Tensor step = ops::mul_scalar(vt, eps);
-    const Tensor plus = ops::add(theta, step);
-    const Tensor minus = ops::sub(theta, step);
+    Tensor plus, minus;
+    {
+      autograd::NoGrad no_grad;
+      const Tensor step = ops::mul_scalar(vt, eps);
+      plus = ops::add(theta, step);
+      minus = ops::sub(theta, step);
+    }
     const Tensor g_plus = Tensor::zeros(shape, dtype, device);
     const Tensor g_minus = Tensor::zeros(shape, dtype, device);
     current->evaluate(plus.raw_data(), g_plus.raw_data());
     current->evaluate(minus.raw_data(), g_minus.raw_data());
+    autograd::NoGrad no_grad;
     ot.copy_from(ops::mul_scalar(ops::sub(g_plus, g_minus), 1.0 / (2.0 * eps)));
   }
 
@@ -424,7 +461,8 @@ Optimizer::Optimizer(const OptimizerInfo& info, FlatParameters& flat,
   for (const auto& spec : info_.state_slots) {
     switch (spec.kind) {
       case StateSlotKind::LikeParams:
-        slots_.push_back(Tensor::zeros({flat_.size()}, spec.dtype.value_or(params.dtype()), device));
+        slots_.push_back(
+            Tensor::zeros({flat_.size()}, spec.dtype.value_or(params.dtype()), device));
         break;
       case StateSlotKind::Scalar:
         slots_.push_back(Tensor::zeros({1}, spec.dtype.value_or(DType::F32), device));
@@ -514,9 +552,9 @@ Optimizer::Optimizer(const OptimizerInfo& info, FlatParameters& flat,
       d.create(&h.services, &h.problem, values.empty() ? nullptr : values.data(),
                static_cast<std::uint32_t>(values.size()), &instance);
   if (created != DEEPOBS_STATUS_OK || instance == nullptr) {
-    const std::string message =
-        created != DEEPOBS_STATUS_OK ? h.take_error(created, "create")
-                                     : std::string("create returned OK but no instance");
+    const std::string message = created != DEEPOBS_STATUS_OK
+                                    ? h.take_error(created, "create")
+                                    : std::string("create returned OK but no instance");
     throw Error(cat(h.prefix(), message));
   }
   h.instance = instance;
@@ -533,24 +571,8 @@ Optimizer::Optimizer(const OptimizerInfo& info, FlatParameters& flat,
 }
 
 Optimizer::~Optimizer() {
-  if (!host_) return;
-  Host& h = *host_;
-  if (h.instance) info_.descriptor->destroy(h.instance);
-  // Memory the plugin forgot to return is released here so a run does not leak.
-  for (const auto& [ptr, bytes] : h.scratch) {
-    try {
-      h.release(ptr, bytes);
-    } catch (...) {
-    }
-  }
-#if DEEPOBS_WITH_CUDA
-  if (h.lr_device) {
-    try {
-      kernels::cuda::device_deallocate(h.device.index, h.lr_device, sizeof(double));
-    } catch (...) {
-    }
-  }
-#endif
+  // The instance first; then host_ (a member, destroyed after this body) releases what is left.
+  if (host_ && host_->instance) info_.descriptor->destroy(host_->instance);
 }
 
 void Optimizer::step(const StepContext& ctx) {

@@ -77,8 +77,7 @@ std::optional<RunOptions> parse_run_options(int argc, const char* const* argv, s
   cli.add_options()("test_problem", "DeepOBS test problem, e.g. fmnist_2c2d (see 'deepobs list')",
                     text())("o,optimizer",
                             "optimizer: " + known_optimizers() + ", or the path of a plugin .so",
-                            text())(
-      "lr,learning_rate", "base learning rate", text())(
+                            text())("lr,learning_rate", "base learning rate", text())(
       "batch_size", "mini-batch size (default: the problem's)", text())(
       "bs", "alias of --batch_size", text())("N,num_epochs",
                                              "number of epochs (default: the problem's)", text())(

@@ -14,16 +14,36 @@ unsigned grid_for(std::int64_t n) {
 }
 
 // Round-to-nearest arithmetic that nvcc never fuses into an FMA (see the header).
-__device__ __forceinline__ float mul(float a, float b) { return __fmul_rn(a, b); }
-__device__ __forceinline__ float add(float a, float b) { return __fadd_rn(a, b); }
-__device__ __forceinline__ float sub(float a, float b) { return __fsub_rn(a, b); }
-__device__ __forceinline__ float quot(float a, float b) { return __fdiv_rn(a, b); }
-__device__ __forceinline__ float root(float a) { return __fsqrt_rn(a); }
-__device__ __forceinline__ double mul(double a, double b) { return __dmul_rn(a, b); }
-__device__ __forceinline__ double add(double a, double b) { return __dadd_rn(a, b); }
-__device__ __forceinline__ double sub(double a, double b) { return __dsub_rn(a, b); }
-__device__ __forceinline__ double quot(double a, double b) { return __ddiv_rn(a, b); }
-__device__ __forceinline__ double root(double a) { return __dsqrt_rn(a); }
+__device__ __forceinline__ float mul(float a, float b) {
+  return __fmul_rn(a, b);
+}
+__device__ __forceinline__ float add(float a, float b) {
+  return __fadd_rn(a, b);
+}
+__device__ __forceinline__ float sub(float a, float b) {
+  return __fsub_rn(a, b);
+}
+__device__ __forceinline__ float quot(float a, float b) {
+  return __fdiv_rn(a, b);
+}
+__device__ __forceinline__ float root(float a) {
+  return __fsqrt_rn(a);
+}
+__device__ __forceinline__ double mul(double a, double b) {
+  return __dmul_rn(a, b);
+}
+__device__ __forceinline__ double add(double a, double b) {
+  return __dadd_rn(a, b);
+}
+__device__ __forceinline__ double sub(double a, double b) {
+  return __dsub_rn(a, b);
+}
+__device__ __forceinline__ double quot(double a, double b) {
+  return __ddiv_rn(a, b);
+}
+__device__ __forceinline__ double root(double a) {
+  return __dsqrt_rn(a);
+}
 
 __device__ __forceinline__ std::int64_t first_index() {
   return blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x;
@@ -102,8 +122,8 @@ __global__ void adam_kernel(T* __restrict__ param, const T* __restrict__ grad, T
 template <class T>
 void sgd_update(T* param, const T* grad, std::int64_t n, const double* lr, void* stream) {
   if (n <= 0) return;
-  sgd_kernel<T><<<grid_for(n), kThreads, 0, static_cast<cudaStream_t>(stream)>>>(param, grad, n,
-                                                                                 lr);
+  sgd_kernel<T>
+      <<<grid_for(n), kThreads, 0, static_cast<cudaStream_t>(stream)>>>(param, grad, n, lr);
   DEEPOBS_CUDA_CHECK_LAUNCH();
 }
 
@@ -131,11 +151,10 @@ void adam_update(T* param, const T* grad, T* m, T* v, std::int64_t n, const doub
   DEEPOBS_CUDA_CHECK_LAUNCH();
 }
 
-#define DEEPOBS_INSTANTIATE(T)                                                                   \
-  template void sgd_update<T>(T*, const T*, std::int64_t, const double*, void*);                 \
-  template void momentum_update<T>(T*, const T*, T*, std::int64_t, const double*, T, bool,       \
-                                   void*);                                                       \
-  template void adam_update<T>(T*, const T*, T*, T*, std::int64_t, const double*, std::int64_t*, \
+#define DEEPOBS_INSTANTIATE(T)                                                                     \
+  template void sgd_update<T>(T*, const T*, std::int64_t, const double*, void*);                   \
+  template void momentum_update<T>(T*, const T*, T*, std::int64_t, const double*, T, bool, void*); \
+  template void adam_update<T>(T*, const T*, T*, T*, std::int64_t, const double*, std::int64_t*,   \
                                unsigned int*, double, double, T, void*);
 DEEPOBS_INSTANTIATE(float)
 DEEPOBS_INSTANTIATE(double)

@@ -95,7 +95,11 @@ extern "C" {
 /* ---- Versions --------------------------------------------------------------------------------- */
 
 #define DEEPOBS_OPTIMIZER_ABI_MAJOR 1
-#define DEEPOBS_OPTIMIZER_ABI_MINOR 0
+#define DEEPOBS_OPTIMIZER_ABI_MINOR 1
+/* History of minors (each only appends):
+ *   1.0  first version.
+ *   1.1  deepobs_step_context.learning_rate_device (the learning rate in device memory, for
+ *        CUDA-graph-safe kernels). */
 /* An ABI version packed into 32 bits: major in the high 16, minor in the low 16. */
 #define DEEPOBS_ABI_VERSION(major, minor) ((((uint32_t)(major)) << 16) | ((uint32_t)(minor)&0xffffu))
 #define DEEPOBS_ABI_MAJOR_OF(version) ((uint32_t)(version) >> 16)
@@ -287,7 +291,8 @@ typedef struct deepobs_host {
   /* Records why the current call fails: one line, no trailing newline. The host copies the text
    * during the call; the last report before the failing return wins. Never fails. */
   void (*report_error)(void* host_data, deepobs_status status, const char* message);
-  /* Prints a line to the run's log (stderr), prefixed with the optimizer id. */
+  /* Prints a line to the run's log (stderr), prefixed with the optimizer id. DEBUG lines only
+   * when the environment variable DEEPOBS_PLUGIN_DEBUG is set. */
   void (*log)(void* host_data, int32_t level, const char* message);
   /* Scratch memory on the run's device (device memory on CUDA, host memory on the CPU), at least
    * 256-byte aligned, NOT zeroed and NOT checkpointed, counted in the result's
@@ -337,7 +342,8 @@ typedef struct deepobs_problem {
   uint32_t num_tensors;
   const deepobs_tensor_info* const* tensors; /* num_tensors pointers, in buffer order */
   int64_t batch_size;         /* training mini-batch size */
-  int64_t train_set_size;     /* examples in the training set (one epoch) */
+  int64_t train_set_size;     /* examples one training epoch uses: steps_per_epoch * batch_size
+                                 (DeepOBS drops a last partial batch) */
   int64_t steps_per_epoch;
   int64_t planned_steps;      /* steps the run plans: steps_per_epoch * num_epochs */
   int32_t num_epochs;
@@ -400,10 +406,10 @@ struct deepobs_step_context {
   int32_t hvp_method; /* DEEPOBS_HVP_* */
   int32_t reserved0;  /* 0 */
   void* host_private; /* the host's; do not touch */
-  /* On CUDA: a device pointer to learning_rate as a double, in memory the host owns and rewrites
-   * only between steps (when the schedule changes), so a kernel that reads the learning rate from
-   * here rather than taking it as an argument stays valid when the step is captured into a CUDA
-   * graph. NULL on the CPU. */
+  /* (Since 1.1; check with DEEPOBS_HAS_FIELD.) On CUDA: a device pointer to learning_rate as a
+   * double, in memory the host owns and rewrites only between steps (when the schedule changes),
+   * so a kernel that reads the learning rate from here rather than taking it as an argument stays
+   * valid when the step is captured into a CUDA graph. NULL on the CPU. */
   const double* learning_rate_device;
 };
 
