@@ -600,6 +600,12 @@ void Optimizer::step(const StepContext& ctx) {
   c.log_scalar = &Host::log_scalar;
   c.hvp_method = DEEPOBS_HVP_FINITE_DIFFERENCE;
 
+  // The callbacks reach the runner's context through h.current, only during this call (also if
+  // a misbehaving plugin lets an exception escape).
+  struct CurrentGuard {
+    Host& host;
+    ~CurrentGuard() { host.current = nullptr; }
+  } guard{h};
   h.current = &ctx;
   deepobs_status status = DEEPOBS_STATUS_OK;
   double seconds = 0.0;
@@ -616,7 +622,6 @@ void Optimizer::step(const StepContext& ctx) {
     status = info_.descriptor->step(h.instance, &c);
     seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   }
-  h.current = nullptr;
   h.step_seconds.push_back(seconds);
   if (status != DEEPOBS_STATUS_OK)
     throw OptimizerStepError(cat(h.prefix(), h.take_error(status, "step")), status);

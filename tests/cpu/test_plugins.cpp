@@ -454,6 +454,147 @@ TEST(PluginSteps, EvalParamsStateRoundTripAndF64) {
     EXPECT_EQ(p1[i], p0[i] - 0.25 * g[i]);
 }
 
+// What create, init_state and step of a plugin see, recorded by a descriptor written here.
+struct Seen {
+  std::vector<std::string> names;
+  std::vector<std::vector<std::int64_t>> shapes;
+  std::vector<std::int64_t> offsets;
+  std::vector<std::int32_t> kinds, groups, layers;
+  std::vector<double> decays;
+  deepobs_problem problem{};
+  std::string problem_name;
+  std::vector<deepobs_hparam_value> hparams;
+  bool init_called = false;
+  double init_loss = 0;
+  const void* init_grads = reinterpret_cast<const void*>(1);
+  std::int64_t step = -1, epoch = -1;
+  double lr = 0, loss = 0;
+  std::int32_t hvp_method = -1;
+  bool has_lr_device_field = false;
+  const double* lr_device = reinterpret_cast<const double*>(1);
+};
+Seen g_seen;
+
+deepobs_status recording_create(const deepobs_host*, const deepobs_problem* p,
+                                const deepobs_hparam_value* hp, std::uint32_t n,
+                                deepobs_optimizer_instance** out) {
+  g_seen = Seen{};
+  g_seen.problem = *p;
+  g_seen.problem_name = p->name;
+  for (std::uint32_t i = 0; i < p->num_tensors; ++i) {
+    const deepobs_tensor_info& t = *p->tensors[i];
+    g_seen.names.emplace_back(t.name);
+    g_seen.shapes.emplace_back(t.shape, t.shape + t.ndim);
+    g_seen.offsets.push_back(t.offset);
+    g_seen.kinds.push_back(t.kind);
+    g_seen.groups.push_back(t.regularisation_group);
+    g_seen.layers.push_back(t.layer_index);
+    g_seen.decays.push_back(t.weight_decay);
+  }
+  g_seen.hparams.assign(hp, hp + n);
+  return noop_create(nullptr, nullptr, nullptr, 0, out);
+}
+deepobs_status recording_init(deepobs_optimizer_instance*, const deepobs_step_context* ctx) {
+  g_seen.init_called = true;
+  g_seen.init_loss = ctx->loss;
+  g_seen.init_grads = ctx->grads;
+  return DEEPOBS_STATUS_OK;
+}
+deepobs_status recording_step(deepobs_optimizer_instance*, const deepobs_step_context* ctx) {
+  g_seen.step = ctx->step;
+  g_seen.epoch = ctx->epoch;
+  g_seen.lr = ctx->learning_rate;
+  g_seen.loss = ctx->loss;
+  g_seen.hvp_method = ctx->hvp_method;
+  g_seen.has_lr_device_field = DEEPOBS_HAS_FIELD(ctx, deepobs_step_context, learning_rate_device);
+  g_seen.lr_device = ctx->learning_rate_device;
+  return DEEPOBS_STATUS_OK;
+}
+
+TEST(PluginSteps, TheProblemAndTheContextDescribeTheRun) {
+  TestDescriptor t(DEEPOBS_CAP_CPU | DEEPOBS_CAP_F64);
+  const char* const choices[] = {"a", "b"};
+  const deepobs_hparam_spec specs[] = {
+      {sizeof(deepobs_hparam_spec),
+       DEEPOBS_HP_I64,
+       "k",
+       nullptr,
+       DEEPOBS_HP_HAS_DEFAULT,
+       {0, 7},
+       0,
+       100,
+       0,
+       nullptr},
+      {sizeof(deepobs_hparam_spec),
+       DEEPOBS_HP_ENUM,
+       "which",
+       nullptr,
+       DEEPOBS_HP_HAS_DEFAULT,
+       {0, 1},
+       0,
+       0,
+       2,
+       choices},
+  };
+  t.d.num_hyperparameters = 2;
+  t.d.hyperparameters = specs;
+  t.d.create = &recording_create;
+  t.d.init_state = &recording_init;
+  t.d.step = &recording_step;
+  const OptimizerInfo info = info_from_descriptor(&t.d, "recording.so");
+  TwoTensors model({1.0, -2.0, 0.5, 3.0, -1.5});
+  FlatParameters flat(model);
+  ProblemFacts facts;
+  facts.name = "toy";
+  facts.batch_size = 32;
+  facts.steps_per_epoch = 10;
+  facts.train_set_size = 320;
+  facts.num_epochs = 3;
+  facts.seed = 7;
+  facts.weight_decay = 0.002;
+  Optimizer opt(info, flat, resolve_hyperparameters(info, {{"which", "a"}}), facts);
+
+  EXPECT_EQ(g_seen.names, (std::vector<std::string>{"w", "b"}));
+  EXPECT_EQ(g_seen.shapes, (std::vector<std::vector<std::int64_t>>{{3}, {2}}));
+  EXPECT_EQ(g_seen.offsets,
+            (std::vector<std::int64_t>{flat.segments()[0].offset, flat.segments()[1].offset}));
+  EXPECT_EQ(g_seen.kinds, (std::vector<std::int32_t>{DEEPOBS_PARAM_WEIGHT, DEEPOBS_PARAM_BIAS}));
+  EXPECT_EQ(g_seen.groups, (std::vector<std::int32_t>{1, 0}));
+  EXPECT_EQ(g_seen.layers, (std::vector<std::int32_t>{0, 1}));
+  EXPECT_EQ(g_seen.decays, (std::vector<double>{0.002, 0.0}));
+  EXPECT_EQ(g_seen.problem_name, "toy");
+  EXPECT_EQ(g_seen.problem.dtype, DEEPOBS_DTYPE_F64);
+  EXPECT_EQ(g_seen.problem.device.type, DEEPOBS_DEVICE_CPU);
+  EXPECT_EQ(g_seen.problem.flat_size, flat.size());
+  EXPECT_EQ(g_seen.problem.num_parameters, 5);
+  EXPECT_EQ(g_seen.problem.batch_size, 32);
+  EXPECT_EQ(g_seen.problem.planned_steps, 30);
+  EXPECT_EQ(g_seen.problem.seed, 7u);
+  ASSERT_EQ(g_seen.hparams.size(), 2u);
+  EXPECT_EQ(g_seen.hparams[0].i64, 7);  // the default, both fields filled
+  EXPECT_EQ(g_seen.hparams[0].f64, 7.0);
+  EXPECT_EQ(g_seen.hparams[1].i64, 0);  // "a" is choice 0 (the default would be 1, "b")
+  EXPECT_TRUE(g_seen.init_called);
+  EXPECT_TRUE(std::isnan(g_seen.init_loss));
+  EXPECT_EQ(g_seen.init_grads, nullptr);
+
+  StepContext ctx;
+  ctx.step = 12;
+  ctx.epoch = 1;
+  ctx.learning_rate = 0.125;
+  ctx.loss = 3.5;
+  opt.step(ctx);
+  EXPECT_EQ(g_seen.step, 12);
+  EXPECT_EQ(g_seen.epoch, 1);
+  EXPECT_EQ(g_seen.lr, 0.125);
+  EXPECT_EQ(g_seen.loss, 3.5);
+  EXPECT_EQ(g_seen.hvp_method, DEEPOBS_HVP_FINITE_DIFFERENCE);
+  EXPECT_TRUE(g_seen.has_lr_device_field);
+  EXPECT_EQ(g_seen.lr_device, nullptr);  // on the CPU
+  ctx.learning_rate = std::nan("");
+  expect_error([&] { opt.step(ctx); }, {"learning rate must be finite"});
+}
+
 // ---------------------------------------------------------------------------------------------
 // `deepobs run` with plugins, and the built-ins against the pre-plugin curves
 

@@ -31,7 +31,9 @@ static deepobs_status fail(const deepobs_host* host, deepobs_status s, const cha
   return s;
 }
 
-static size_t elem_size(int32_t dtype) { return dtype == DEEPOBS_DTYPE_F64 ? 8 : 4; }
+static size_t elem_size(int32_t dtype) {
+  return dtype == DEEPOBS_DTYPE_F64 ? 8 : 4;
+}
 
 static double get(const void* p, int32_t dtype, int64_t i) {
   return dtype == DEEPOBS_DTYPE_F64 ? ((const double*)p)[i] : (double)((const float*)p)[i];
@@ -120,18 +122,56 @@ static deepobs_status eval_params(deepobs_optimizer_instance* p, const deepobs_s
 static const char* const kModes[] = {"plain", "signed", "hvp"};
 
 static const deepobs_hparam_spec kHparams[] = {
-    {sizeof(deepobs_hparam_spec), DEEPOBS_HP_F64, "scale", "multiplies the learning rate",
-     DEEPOBS_HP_HAS_DEFAULT | DEEPOBS_HP_MIN_EXCLUSIVE | DEEPOBS_HP_LOG_SCALE, {1.0, 0}, 0.0,
-     HUGE_VAL, 0, NULL},
-    {sizeof(deepobs_hparam_spec), DEEPOBS_HP_ENUM, "mode", "update direction",
-     DEEPOBS_HP_HAS_DEFAULT, {0.0, 0}, 0.0, 0.0, 3, kModes},
-    {sizeof(deepobs_hparam_spec), DEEPOBS_HP_I64, "log_every", "log every k steps (0: never)",
-     DEEPOBS_HP_HAS_DEFAULT, {0.0, 0}, 0.0, 1000.0, 0, NULL},
-    {sizeof(deepobs_hparam_spec), DEEPOBS_HP_BOOL, "use_closure",
-     "re-evaluate on the same batch and check", DEEPOBS_HP_HAS_DEFAULT, {0.0, 0}, 0.0, 1.0, 0,
+    {sizeof(deepobs_hparam_spec),
+     DEEPOBS_HP_F64,
+     "scale",
+     "multiplies the learning rate",
+     DEEPOBS_HP_HAS_DEFAULT | DEEPOBS_HP_MIN_EXCLUSIVE | DEEPOBS_HP_LOG_SCALE,
+     {1.0, 0},
+     0.0,
+     HUGE_VAL,
+     0,
      NULL},
-    {sizeof(deepobs_hparam_spec), DEEPOBS_HP_F64, "unused", "required, to test required ones", 0,
-     {0.0, 0}, -1.0, 1.0, 0, NULL},
+    {sizeof(deepobs_hparam_spec),
+     DEEPOBS_HP_ENUM,
+     "mode",
+     "update direction",
+     DEEPOBS_HP_HAS_DEFAULT,
+     {0.0, 0},
+     0.0,
+     0.0,
+     3,
+     kModes},
+    {sizeof(deepobs_hparam_spec),
+     DEEPOBS_HP_I64,
+     "log_every",
+     "log every k steps (0: never)",
+     DEEPOBS_HP_HAS_DEFAULT,
+     {0.0, 0},
+     0.0,
+     1000.0,
+     0,
+     NULL},
+    {sizeof(deepobs_hparam_spec),
+     DEEPOBS_HP_BOOL,
+     "use_closure",
+     "re-evaluate on the same batch and check",
+     DEEPOBS_HP_HAS_DEFAULT,
+     {0.0, 0},
+     0.0,
+     1.0,
+     0,
+     NULL},
+    {sizeof(deepobs_hparam_spec),
+     DEEPOBS_HP_F64,
+     "unused",
+     "required, to test required ones",
+     0,
+     {0.0, 0},
+     -1.0,
+     1.0,
+     0,
+     NULL},
 };
 
 static const deepobs_state_slot_spec kSlots[] = {
@@ -139,8 +179,8 @@ static const deepobs_state_slot_spec kSlots[] = {
      DEEPOBS_DTYPE_I64, 0},
 };
 
-static const deepobs_build_fingerprint kFingerprint = {sizeof(deepobs_build_fingerprint), 0, 0,
-                                                       NULL, 0, NULL, "test"};
+static const deepobs_build_fingerprint kFingerprint = {
+    sizeof(deepobs_build_fingerprint), 0, 0, NULL, 0, NULL, "test"};
 
 static const deepobs_optimizer_descriptor kDescriptor = {
     sizeof(deepobs_optimizer_descriptor),

@@ -37,7 +37,9 @@ static deepobs_status create(const deepobs_host* host, const deepobs_problem* pr
   return DEEPOBS_STATUS_OK;
 }
 
-static void destroy(deepobs_optimizer_instance* p) { free(p); }
+static void destroy(deepobs_optimizer_instance* p) {
+  free(p);
+}
 
 static deepobs_status step(deepobs_optimizer_instance* p, const deepobs_step_context* ctx) {
   instance* inst = (instance*)p;
@@ -61,11 +63,27 @@ static deepobs_status step(deepobs_optimizer_instance* p, const deepobs_step_con
 #if defined(VARIANT_ERROR_AT_STEP) || defined(VARIANT_BAD_DEFAULTS)
 static const deepobs_hparam_spec kHparams[] = {
 #ifdef VARIANT_ERROR_AT_STEP
-    {sizeof(deepobs_hparam_spec), DEEPOBS_HP_I64, "fail_at", "global step that fails",
-     DEEPOBS_HP_HAS_DEFAULT, {0.0, 3}, 0.0, 1e9, 0, NULL},
+    {sizeof(deepobs_hparam_spec),
+     DEEPOBS_HP_I64,
+     "fail_at",
+     "global step that fails",
+     DEEPOBS_HP_HAS_DEFAULT,
+     {0.0, 3},
+     0.0,
+     1e9,
+     0,
+     NULL},
 #else
-    {sizeof(deepobs_hparam_spec), DEEPOBS_HP_F64, "beta", "a decay rate",
-     DEEPOBS_HP_HAS_DEFAULT | DEEPOBS_HP_MAX_EXCLUSIVE, {1.5, 0}, 0.0, 1.0, 0, NULL},
+    {sizeof(deepobs_hparam_spec),
+     DEEPOBS_HP_F64,
+     "beta",
+     "a decay rate",
+     DEEPOBS_HP_HAS_DEFAULT | DEEPOBS_HP_MAX_EXCLUSIVE,
+     {1.5, 0},
+     0.0,
+     1.0,
+     0,
+     NULL},
 #endif
 };
 #define NUM_HPARAMS 1
@@ -95,8 +113,8 @@ static const deepobs_hparam_spec kHparams[] = {
 #define STEP step
 #endif
 
-static const deepobs_build_fingerprint kFingerprint = {sizeof(deepobs_build_fingerprint), 0, 0,
-                                                       NULL, 0, NULL, "test"};
+static const deepobs_build_fingerprint kFingerprint = {
+    sizeof(deepobs_build_fingerprint), 0, 0, NULL, 0, NULL, "test"};
 
 /* A descriptor as a later minor would lay it out: the 1.x fields, then fields this host does not
  * know. struct_size covers all of it. */
