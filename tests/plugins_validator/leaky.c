@@ -18,7 +18,9 @@ static deepobs_status create(const deepobs_host* h, const deepobs_problem* p,
   *out = (deepobs_optimizer_instance*)memory;
   return DEEPOBS_STATUS_OK;
 }
-static void destroy(deepobs_optimizer_instance* i) { (void)i; /* the leak */ }
+static void destroy(deepobs_optimizer_instance* i) {
+  (void)i; /* the leak */
+}
 static void sgd_update(const deepobs_step_context* ctx);
 static deepobs_status step(deepobs_optimizer_instance* i, const deepobs_step_context* ctx) {
   (void)i;
