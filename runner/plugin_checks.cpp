@@ -97,7 +97,7 @@ struct RecordingHost {
     std::memcpy(storage.data(), &h, sizeof h);
   }
   const deepobs_host* host() const { return reinterpret_cast<const deepobs_host*>(storage.data()); }
-  alignas(deepobs_host) std::vector<unsigned char> storage;
+  std::vector<unsigned char> storage;  // operator new aligns it for any fundamental type
   std::string reported;
 };
 
