@@ -122,7 +122,7 @@ int validate_plugin_command(int argc, const char* const* argv, std::ostream& out
     if (!std::strcmp(argv[i], "--help") || !std::strcmp(argv[i], "-h")) {
       out << kUsage;
       for (const auto& c : plugin_checks())
-        out << "  " << std::left << std::setw(22) << c.name << c.what << "\n";
+        out << "  " << std::left << std::setw(24) << c.name << c.what << "\n";
       return 0;
     }
   }
@@ -157,7 +157,7 @@ int validate_plugin_command(int argc, const char* const* argv, std::ostream& out
     if (!p.json) {
       static const char* const labels[] = {"PASS", "FAIL", "skip"};
       out << "  " << labels[static_cast<int>(row.result.status)] << "  " << std::left
-          << std::setw(22) << row.name << row.result.message << "\n";
+          << std::setw(24) << row.name << row.result.message << "\n";
       out.flush();
     }
     rows.push_back(std::move(row));

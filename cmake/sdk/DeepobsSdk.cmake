@@ -7,6 +7,9 @@
 # Installed: bin/deepobs; include/deepobs/{optimizer_plugin.h, optimizer_plugin_build.h,
 # optimizer_plugin_sdk.hpp}; lib/cmake/deepobs/{deepobsConfig.cmake, deepobsConfigVersion.cmake,
 # deepobsTargets.cmake, DeepobsPlugin.cmake}. The same function builds the in-tree examples.
+# The examples and the validator's test plugins are C; enabled here, in the directory common to
+# all of them (CMake asks for the highest one).
+enable_language(C)
 include(CMakePackageConfigHelpers)
 include(GNUInstallDirs)
 

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <ostream>
 #include <string>
 
 namespace {
@@ -28,6 +29,11 @@ const Example kExamples[] = {
     {"armijo_linesearch", DEEPOBS_EXAMPLE_PLUGIN_ARMIJO_LINESEARCH, "ExampleArmijoSGD", 0.1},
     {"ema_momentum", DEEPOBS_EXAMPLE_PLUGIN_EMA_MOMENTUM, "ExampleEmaMomentum", 0.01},
 };
+
+// gtest prints parameters; without this it dumps the struct's bytes into every test name line.
+void PrintTo(const Example& e, std::ostream* os) {
+  *os << e.name;
+}
 
 std::pair<int, std::string> run_binary(const std::string& args) {
   const std::string command = std::string("'") + DEEPOBS_BINARY + "' " + args;
@@ -80,6 +86,6 @@ TEST_P(PluginExample, TrainsQuadraticDeepWithDeepobsRun) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Examples, PluginExample, ::testing::ValuesIn(kExamples),
-                         [](const auto& info) { return std::string(info.param.name); });
+                         [](const auto& test_info) { return std::string(test_info.param.name); });
 
 }  // namespace

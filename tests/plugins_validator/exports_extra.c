@@ -5,7 +5,9 @@
 static char tag;
 
 int faulty_helper(int x);
-int faulty_helper(int x) { return 2 * x; }
+int faulty_helper(int x) {
+  return 2 * x;
+}
 
 static deepobs_status create(const deepobs_host* h, const deepobs_problem* p,
                              const deepobs_hparam_value* v, uint32_t n,
@@ -14,7 +16,9 @@ static deepobs_status create(const deepobs_host* h, const deepobs_problem* p,
   *out = (deepobs_optimizer_instance*)&tag;
   return DEEPOBS_STATUS_OK;
 }
-static void destroy(deepobs_optimizer_instance* i) { (void)i; }
+static void destroy(deepobs_optimizer_instance* i) {
+  (void)i;
+}
 static void sgd_update(const deepobs_step_context* ctx);
 static deepobs_status step(deepobs_optimizer_instance* i, const deepobs_step_context* ctx) {
   (void)i;

@@ -12,11 +12,13 @@ static inline void sgd_update(const deepobs_step_context* ctx) {
   if (ctx->dtype == DEEPOBS_DTYPE_F64) {
     double* p = (double*)ctx->params;
     const double* g = (const double*)ctx->grads;
-    for (i = 0; i < ctx->flat_size; ++i) p[i] -= ctx->learning_rate * g[i];
+    for (i = 0; i < ctx->flat_size; ++i)
+      p[i] -= ctx->learning_rate * g[i];
   } else {
     float* p = (float*)ctx->params;
     const float* g = (const float*)ctx->grads;
-    for (i = 0; i < ctx->flat_size; ++i) p[i] -= (float)ctx->learning_rate * g[i];
+    for (i = 0; i < ctx->flat_size; ++i)
+      p[i] -= (float)ctx->learning_rate * g[i];
   }
 }
 

@@ -1,4 +1,4 @@
-/* SGD whose create allocates (and touches) 1 MiB that destroy never frees. */
+/* SGD whose create allocates (and touches) 256 KiB that destroy never frees. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -7,7 +7,7 @@
 static deepobs_status create(const deepobs_host* h, const deepobs_problem* p,
                              const deepobs_hparam_value* v, uint32_t n,
                              deepobs_optimizer_instance** out) {
-  enum { kLeak = 1 << 20 };
+  enum { kLeak = 1 << 18 };
   char* memory = (char*)malloc(kLeak);
   (void)p, (void)v, (void)n;
   if (memory == NULL) {
@@ -18,7 +18,9 @@ static deepobs_status create(const deepobs_host* h, const deepobs_problem* p,
   *out = (deepobs_optimizer_instance*)memory;
   return DEEPOBS_STATUS_OK;
 }
-static void destroy(deepobs_optimizer_instance* i) { (void)i; /* the leak */ }
+static void destroy(deepobs_optimizer_instance* i) {
+  (void)i; /* the leak */
+}
 static void sgd_update(const deepobs_step_context* ctx);
 static deepobs_status step(deepobs_optimizer_instance* i, const deepobs_step_context* ctx) {
   (void)i;

@@ -13,7 +13,9 @@ static deepobs_status create(const deepobs_host* h, const deepobs_problem* p,
   *out = (deepobs_optimizer_instance*)&tag;
   return DEEPOBS_STATUS_OK;
 }
-static void destroy(deepobs_optimizer_instance* i) { (void)i; }
+static void destroy(deepobs_optimizer_instance* i) {
+  (void)i;
+}
 static deepobs_status step(deepobs_optimizer_instance* i, const deepobs_step_context* ctx) {
   int64_t k;
   const float scale = 1.0f / (float)(1 + ++global_steps % 7);

@@ -11,7 +11,9 @@ static deepobs_status create(const deepobs_host* h, const deepobs_problem* p,
   *out = (deepobs_optimizer_instance*)&tag;
   return DEEPOBS_STATUS_OK;
 }
-static void destroy(deepobs_optimizer_instance* i) { (void)i; }
+static void destroy(deepobs_optimizer_instance* i) {
+  (void)i;
+}
 static deepobs_status step(deepobs_optimizer_instance* i, const deepobs_step_context* ctx) {
   /* The address comes from a volatile so the compiler cannot see the null and emit a trap. */
   volatile uintptr_t address = 0;

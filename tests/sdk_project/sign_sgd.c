@@ -12,7 +12,9 @@ static deepobs_status create(const deepobs_host* host, const deepobs_problem* pr
   return DEEPOBS_STATUS_OK;
 }
 
-static void destroy(deepobs_optimizer_instance* self) { (void)self; }
+static void destroy(deepobs_optimizer_instance* self) {
+  (void)self;
+}
 
 static deepobs_status step(deepobs_optimizer_instance* self, const deepobs_step_context* ctx) {
   float* theta = (float*)ctx->params;
@@ -34,7 +36,9 @@ static const deepobs_optimizer_descriptor descriptor = {
     .name = "SignSGD",
     .version = "0.1.0",
     .capabilities = DEEPOBS_CAP_CPU | DEEPOBS_CAP_DETERMINISTIC,
-    .create = create, .destroy = destroy, .step = step};
+    .create = create,
+    .destroy = destroy,
+    .step = step};
 
 DEEPOBS_OPTIMIZER_EXPORT const deepobs_optimizer_descriptor* deepobs_optimizer_entry(
     uint32_t host_abi_min, uint32_t host_abi_max, const deepobs_host* host) {

@@ -70,13 +70,15 @@ static void make_trial(const deepobs_step_context* ctx, void* trial, double t) {
     const double* p = (const double*)ctx->params;
     const double* g = (const double*)ctx->grads;
     double* x = (double*)trial;
-    for (i = 0; i < ctx->flat_size; ++i) x[i] = p[i] - t * g[i];
+    for (i = 0; i < ctx->flat_size; ++i)
+      x[i] = p[i] - t * g[i];
   } else {
     const float* p = (const float*)ctx->params;
     const float* g = (const float*)ctx->grads;
     float* x = (float*)trial;
     const float tf = (float)t;
-    for (i = 0; i < ctx->flat_size; ++i) x[i] = p[i] - tf * g[i];
+    for (i = 0; i < ctx->flat_size; ++i)
+      x[i] = p[i] - tf * g[i];
   }
 }
 
@@ -85,10 +87,12 @@ static double squared_norm(const deepobs_step_context* ctx) {
   int64_t i;
   if (ctx->dtype == DEEPOBS_DTYPE_F64) {
     const double* g = (const double*)ctx->grads;
-    for (i = 0; i < ctx->flat_size; ++i) sum += g[i] * g[i];
+    for (i = 0; i < ctx->flat_size; ++i)
+      sum += g[i] * g[i];
   } else {
     const float* g = (const float*)ctx->grads;
-    for (i = 0; i < ctx->flat_size; ++i) sum += (double)g[i] * (double)g[i];
+    for (i = 0; i < ctx->flat_size; ++i)
+      sum += (double)g[i] * (double)g[i];
   }
   return sum;
 }
@@ -122,14 +126,36 @@ static deepobs_status armijo_step(deepobs_optimizer_instance* instance,
 DEEPOBS_PLUGIN_FINGERPRINT(armijo_fingerprint);
 
 static const deepobs_hparam_spec armijo_hparams[NUM_HP] = {
-    {sizeof(deepobs_hparam_spec), DEEPOBS_HP_F64, "c", "sufficient-decrease constant",
-     DEEPOBS_HP_HAS_DEFAULT | DEEPOBS_HP_MIN_EXCLUSIVE | DEEPOBS_HP_MAX_EXCLUSIVE | DEEPOBS_HP_LOG_SCALE,
-     {0.1, 0}, 0.0, 1.0, 0, NULL},
-    {sizeof(deepobs_hparam_spec), DEEPOBS_HP_F64, "shrink", "factor applied to a rejected step size",
+    {sizeof(deepobs_hparam_spec),
+     DEEPOBS_HP_F64,
+     "c",
+     "sufficient-decrease constant",
+     DEEPOBS_HP_HAS_DEFAULT | DEEPOBS_HP_MIN_EXCLUSIVE | DEEPOBS_HP_MAX_EXCLUSIVE |
+         DEEPOBS_HP_LOG_SCALE,
+     {0.1, 0},
+     0.0,
+     1.0,
+     0,
+     NULL},
+    {sizeof(deepobs_hparam_spec),
+     DEEPOBS_HP_F64,
+     "shrink",
+     "factor applied to a rejected step size",
      DEEPOBS_HP_HAS_DEFAULT | DEEPOBS_HP_MIN_EXCLUSIVE | DEEPOBS_HP_MAX_EXCLUSIVE,
-     {0.5, 0}, 0.0, 1.0, 0, NULL},
-    {sizeof(deepobs_hparam_spec), DEEPOBS_HP_I64, "max_backtracks",
-     "most step-size reductions per step", DEEPOBS_HP_HAS_DEFAULT, {0.0, 10}, 0.0, 60.0, 0,
+     {0.5, 0},
+     0.0,
+     1.0,
+     0,
+     NULL},
+    {sizeof(deepobs_hparam_spec),
+     DEEPOBS_HP_I64,
+     "max_backtracks",
+     "most step-size reductions per step",
+     DEEPOBS_HP_HAS_DEFAULT,
+     {0.0, 10},
+     0.0,
+     60.0,
+     0,
      NULL},
 };
 

@@ -40,21 +40,23 @@ static deepobs_status ema_create(const deepobs_host* host, const deepobs_problem
   return DEEPOBS_STATUS_OK;
 }
 
-static void ema_destroy(deepobs_optimizer_instance* instance) { free(instance); }
+static void ema_destroy(deepobs_optimizer_instance* instance) {
+  free(instance);
+}
 
-#define EMA_STEP_LOOP(T)                                                  \
-  do {                                                                    \
-    T* p = (T*)ctx->params;                                               \
-    const T* g = (const T*)ctx->grads;                                    \
-    T* u = (T*)ctx->state[SLOT_VELOCITY];                                 \
-    T* avg = (T*)ctx->state[SLOT_EMA];                                    \
-    const T lr = (T)ctx->learning_rate, mu = (T)e->momentum;              \
-    const T d = (T)e->decay, one = (T)1;                                  \
-    for (i = 0; i < ctx->flat_size; ++i) {                                \
-      u[i] = mu * u[i] + g[i];                                            \
-      p[i] -= lr * u[i];                                                  \
-      avg[i] = d * avg[i] + (one - d) * p[i];                             \
-    }                                                                     \
+#define EMA_STEP_LOOP(T)                                     \
+  do {                                                       \
+    T* p = (T*)ctx->params;                                  \
+    const T* g = (const T*)ctx->grads;                       \
+    T* u = (T*)ctx->state[SLOT_VELOCITY];                    \
+    T* avg = (T*)ctx->state[SLOT_EMA];                       \
+    const T lr = (T)ctx->learning_rate, mu = (T)e->momentum; \
+    const T d = (T)e->decay, one = (T)1;                     \
+    for (i = 0; i < ctx->flat_size; ++i) {                   \
+      u[i] = mu * u[i] + g[i];                               \
+      p[i] -= lr * u[i];                                     \
+      avg[i] = d * avg[i] + (one - d) * p[i];                \
+    }                                                        \
   } while (0)
 
 static deepobs_status ema_step(deepobs_optimizer_instance* instance,
@@ -77,16 +79,19 @@ static deepobs_status ema_eval_params(deepobs_optimizer_instance* instance,
   int64_t i;
   if (n == 0) {
     memcpy(out, ctx->params,
-           (size_t)ctx->flat_size * (ctx->dtype == DEEPOBS_DTYPE_F64 ? sizeof(double) : sizeof(float)));
+           (size_t)ctx->flat_size *
+               (ctx->dtype == DEEPOBS_DTYPE_F64 ? sizeof(double) : sizeof(float)));
   } else if (ctx->dtype == DEEPOBS_DTYPE_F64) {
     const double* avg = (const double*)ctx->state[SLOT_EMA];
     double* o = (double*)out;
-    for (i = 0; i < ctx->flat_size; ++i) o[i] = avg[i] * scale;
+    for (i = 0; i < ctx->flat_size; ++i)
+      o[i] = avg[i] * scale;
   } else {
     const float* avg = (const float*)ctx->state[SLOT_EMA];
     float* o = (float*)out;
     const float s = (float)scale;
-    for (i = 0; i < ctx->flat_size; ++i) o[i] = avg[i] * s;
+    for (i = 0; i < ctx->flat_size; ++i)
+      o[i] = avg[i] * s;
   }
   return DEEPOBS_STATUS_OK;
 }
@@ -94,16 +99,31 @@ static deepobs_status ema_eval_params(deepobs_optimizer_instance* instance,
 DEEPOBS_PLUGIN_FINGERPRINT(ema_fingerprint);
 
 static const deepobs_hparam_spec ema_hparams[] = {
-    {sizeof(deepobs_hparam_spec), DEEPOBS_HP_F64, "momentum", "heavy-ball momentum factor",
-     DEEPOBS_HP_HAS_DEFAULT | DEEPOBS_HP_MAX_EXCLUSIVE, {0.9, 0}, 0.0, 1.0, 0, NULL},
-    {sizeof(deepobs_hparam_spec), DEEPOBS_HP_F64, "ema_decay",
+    {sizeof(deepobs_hparam_spec),
+     DEEPOBS_HP_F64,
+     "momentum",
+     "heavy-ball momentum factor",
+     DEEPOBS_HP_HAS_DEFAULT | DEEPOBS_HP_MAX_EXCLUSIVE,
+     {0.9, 0},
+     0.0,
+     1.0,
+     0,
+     NULL},
+    {sizeof(deepobs_hparam_spec),
+     DEEPOBS_HP_F64,
+     "ema_decay",
      "decay of the moving average of the iterates used for evaluation",
-     DEEPOBS_HP_HAS_DEFAULT | DEEPOBS_HP_MAX_EXCLUSIVE, {0.9, 0}, 0.0, 1.0, 0, NULL},
+     DEEPOBS_HP_HAS_DEFAULT | DEEPOBS_HP_MAX_EXCLUSIVE,
+     {0.9, 0},
+     0.0,
+     1.0,
+     0,
+     NULL},
 };
 
 static const deepobs_state_slot_spec ema_slots[NUM_SLOTS] = {
-    {sizeof(deepobs_state_slot_spec), DEEPOBS_SLOT_LIKE_PARAMS, "velocity",
-     "heavy-ball velocity", DEEPOBS_DTYPE_PARAMS, 0},
+    {sizeof(deepobs_state_slot_spec), DEEPOBS_SLOT_LIKE_PARAMS, "velocity", "heavy-ball velocity",
+     DEEPOBS_DTYPE_PARAMS, 0},
     {sizeof(deepobs_state_slot_spec), DEEPOBS_SLOT_LIKE_PARAMS, "ema",
      "moving average of the iterates (not bias-corrected)", DEEPOBS_DTYPE_PARAMS, 0},
     {sizeof(deepobs_state_slot_spec), DEEPOBS_SLOT_SCALAR, "updates", "updates applied so far",

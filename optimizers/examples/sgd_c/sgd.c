@@ -22,7 +22,9 @@ static deepobs_status sgd_create(const deepobs_host* host, const deepobs_problem
   return DEEPOBS_STATUS_OK;
 }
 
-static void sgd_destroy(deepobs_optimizer_instance* instance) { (void)instance; }
+static void sgd_destroy(deepobs_optimizer_instance* instance) {
+  (void)instance;
+}
 
 static deepobs_status sgd_step(deepobs_optimizer_instance* instance,
                                const deepobs_step_context* ctx) {
@@ -31,12 +33,14 @@ static deepobs_status sgd_step(deepobs_optimizer_instance* instance,
   if (ctx->dtype == DEEPOBS_DTYPE_F64) {
     double* p = (double*)ctx->params;
     const double* g = (const double*)ctx->grads;
-    for (int64_t i = 0; i < n; ++i) p[i] -= ctx->learning_rate * g[i];
+    for (int64_t i = 0; i < n; ++i)
+      p[i] -= ctx->learning_rate * g[i];
   } else {
     float* p = (float*)ctx->params;
     const float* g = (const float*)ctx->grads;
     const float lr = (float)ctx->learning_rate;
-    for (int64_t i = 0; i < n; ++i) p[i] -= lr * g[i];
+    for (int64_t i = 0; i < n; ++i)
+      p[i] -= lr * g[i];
   }
   return DEEPOBS_STATUS_OK;
 }

@@ -36,16 +36,16 @@
 /* Defines `static const deepobs_build_fingerprint var` (and two small arrays beside it) from the
  * SDK's definitions. The arrays always hold at least one element (C has no empty initialiser); the
  * counts say how many are real, and the pointers are NULL when the count is 0. */
-#define DEEPOBS_PLUGIN_FINGERPRINT(var)                                                          \
-  static const uint32_t var##_gpu_archs[] = {DEEPOBS_PLUGIN_GPU_ARCHS};                          \
-  static const uint32_t var##_ptx_archs[] = {DEEPOBS_PLUGIN_PTX_ARCHS};                          \
-  static const deepobs_build_fingerprint var = {                                                 \
-      (uint32_t)sizeof(deepobs_build_fingerprint),                                               \
-      DEEPOBS_PLUGIN_CUDART_VERSION,                                                             \
-      DEEPOBS_PLUGIN_NUM_GPU_ARCHS,                                                              \
-      DEEPOBS_PLUGIN_NUM_GPU_ARCHS ? var##_gpu_archs : NULL,                                     \
-      DEEPOBS_PLUGIN_NUM_PTX_ARCHS,                                                              \
-      DEEPOBS_PLUGIN_NUM_PTX_ARCHS ? var##_ptx_archs : NULL,                                     \
+#define DEEPOBS_PLUGIN_FINGERPRINT(var)                                 \
+  static const uint32_t var##_gpu_archs[] = {DEEPOBS_PLUGIN_GPU_ARCHS}; \
+  static const uint32_t var##_ptx_archs[] = {DEEPOBS_PLUGIN_PTX_ARCHS}; \
+  static const deepobs_build_fingerprint var = {                        \
+      (uint32_t)sizeof(deepobs_build_fingerprint),                      \
+      DEEPOBS_PLUGIN_CUDART_VERSION,                                    \
+      DEEPOBS_PLUGIN_NUM_GPU_ARCHS,                                     \
+      DEEPOBS_PLUGIN_NUM_GPU_ARCHS ? var##_gpu_archs : NULL,            \
+      DEEPOBS_PLUGIN_NUM_PTX_ARCHS,                                     \
+      DEEPOBS_PLUGIN_NUM_PTX_ARCHS ? var##_ptx_archs : NULL,            \
       DEEPOBS_PLUGIN_COMPILER}
 
 /* The capability bits that follow from the build: DEEPOBS_CAP_CUDA when the SDK compiled CUDA

@@ -104,8 +104,8 @@ T* slot(const deepobs_step_context* ctx, uint32_t index) {
 
 // try-block opener and catch-all closer for a plugin function returning deepobs_status.
 #define DEEPOBS_PLUGIN_TRY try
-#define DEEPOBS_PLUGIN_CATCH(host)                                        \
-  catch (...) {                                                           \
-    return ::deepobs::plugin::status_from_current_exception(host);        \
-  }                                                                       \
+#define DEEPOBS_PLUGIN_CATCH(host)                                 \
+  catch (...) {                                                    \
+    return ::deepobs::plugin::status_from_current_exception(host); \
+  }                                                                \
   static_assert(true, "DEEPOBS_PLUGIN_CATCH(host) is used with a semicolon")
