@@ -10,9 +10,10 @@ namespace deepobs::runner {
 
 ValidationSession::ValidationSession(const OptimizerInfo& info,
                                      const Hyperparameters& hyperparameters,
-                                     const std::string& problem, std::uint64_t seed)
+                                     const std::string& problem, Device device, std::uint64_t seed)
     : info_(info), hyperparameters_(hyperparameters) {
   problems::ProblemConfig config;
+  config.device = device;
   config.batch_size = 128;
   config.seed = seed;
   problem_ = problems::build_problem(problem, config);
@@ -33,14 +34,18 @@ double ValidationSession::evaluate_at(const void* params_or_null, void* grad_or_
   const Tensor& grads = flat_->grads();
   const Tensor saved_params = params.clone();
   const Tensor saved_grads = grads.clone();
-  if (params_or_null != nullptr) std::memcpy(params.raw_data(), params_or_null, params.nbytes());
+  const Shape shape{flat_->size()};
+  // The plugin's pointers live where the buffers live (device memory on a GPU).
+  if (params_or_null != nullptr)
+    params.copy_from(
+        Tensor::wrap(const_cast<void*>(params_or_null), shape, params.dtype(), params.device()));
   flat_->zero_grad();
   double loss = 0;
   if (grad_or_null != nullptr) {
     const auto r = problem_->evaluate(batch_, /*training=*/true);
     loss = r.loss.item();
     autograd::backward(r.loss);
-    std::memcpy(grad_or_null, grads.raw_data(), grads.nbytes());
+    Tensor::wrap(grad_or_null, shape, grads.dtype(), grads.device()).copy_from(grads);
   } else {
     autograd::NoGrad no_grad;
     loss = problem_->evaluate(batch_, /*training=*/true).loss.item();
@@ -94,7 +99,7 @@ double ValidationSession::test_loss() {
 }
 
 std::vector<std::uint8_t> ValidationSession::parameter_bytes() const {
-  const Tensor& p = flat_->params();
+  const Tensor p = flat_->params().to(Device::cpu());
   const auto* begin = static_cast<const std::uint8_t*>(p.raw_data());
   return {begin, begin + p.nbytes()};
 }
@@ -103,7 +108,8 @@ void ValidationSession::set_parameter_bytes(const std::vector<std::uint8_t>& byt
   const Tensor& p = flat_->params();
   DEEPOBS_CHECK(bytes.size() == p.nbytes(), "parameter snapshot of ", bytes.size(),
                 " bytes for a buffer of ", p.nbytes());
-  std::memcpy(p.raw_data(), bytes.data(), bytes.size());
+  std::vector<std::uint8_t> copy = bytes;  // wrap() needs mutable memory
+  p.copy_from(Tensor::wrap(copy.data(), p.shape(), p.dtype(), Device::cpu()));
 }
 
 void ValidationSession::recreate_optimizer() {

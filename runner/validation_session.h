@@ -18,11 +18,12 @@ namespace deepobs::runner {
 
 class ValidationSession {
  public:
-  // Builds `problem` (batch size 128, the given seed, data from the default data root) on the CPU
-  // and creates the optimizer of `info` with `hyperparameters` over its parameters. Throws
-  // deepobs::Error for anything the host or the plugin refuses.
+  // Builds `problem` (batch size 128, the given seed, data from the default data root) on
+  // `device` and creates the optimizer of `info` with `hyperparameters` over its parameters.
+  // Throws deepobs::Error for anything the host or the plugin refuses.
   ValidationSession(const OptimizerInfo& info, const Hyperparameters& hyperparameters,
-                    const std::string& problem, std::uint64_t seed = 42);
+                    const std::string& problem, Device device = Device::cpu(),
+                    std::uint64_t seed = 42);
 
   // One training step on the next training batch (a new pass starts when one ends) with the
   // learning rate `lr`; returns the mini-batch loss before the update. OptimizerStepError when
@@ -36,7 +37,8 @@ class ValidationSession {
 
   FlatParameters& flat() { return *flat_; }
   Optimizer& optimizer() { return *optimizer_; }
-  // The parameters as raw bytes (flat buffer, gaps included), for bitwise comparisons.
+  // The parameters as raw bytes (flat buffer, gaps included, copied to the host), for bitwise
+  // comparisons.
   std::vector<std::uint8_t> parameter_bytes() const;
   void set_parameter_bytes(const std::vector<std::uint8_t>& bytes);
   // Destroys the optimizer and creates a fresh one (create, init_state) over the same parameters.
