@@ -24,8 +24,8 @@ struct DeviceMemoryStats {
   std::int64_t allocations = 0;  // allocate() calls served (from the cache or cudaMalloc)
 };
 
-// Returns device memory of at least `bytes` bytes on device `device` (nullptr for 0 bytes), 256-byte
-// aligned. Throws CudaError when the memory cannot be had.
+// Returns device memory of at least `bytes` bytes on device `device` (nullptr for 0 bytes),
+// 256-byte aligned. Throws CudaError when the memory cannot be had.
 void* device_allocate(int device, std::size_t bytes);
 // Returns a block from device_allocate (same device and size) to the cache.
 void device_deallocate(int device, void* ptr, std::size_t bytes);

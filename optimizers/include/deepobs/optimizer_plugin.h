@@ -380,8 +380,9 @@ struct deepobs_step_context {
   uint32_t num_state_slots;
   void* const* state; /* state[i]: the memory of descriptor slot i (read and write) */
   /* (step) The mini-batch loss at params before this update (regulariser included), as a host
-   * value. On a CUDA device only with DEEPOBS_CAP_NEEDS_LOSS_VALUE or DEEPOBS_CAP_NEEDS_LOSS_CLOSURE
-   * (else NAN: reading it back would stall every step). NAN in init_state and eval_params. */
+   * value. On a CUDA device only with DEEPOBS_CAP_NEEDS_LOSS_VALUE or
+   * DEEPOBS_CAP_NEEDS_LOSS_CLOSURE (else NAN: reading it back would stall every step). NAN in
+   * init_state and eval_params. */
   double loss;
 
   /* Host callbacks; NULL outside step. Each returns OK or a status (then the plugin should return
