@@ -31,16 +31,16 @@
  *
  * NEGOTIATION
  *   The host calls deepobs_optimizer_entry(host_abi_min, host_abi_max, host). The plugin returns
- *   its static descriptor if the ABI version it was compiled against
- * (DEEPOBS_OPTIMIZER_ABI_VERSION) has the same major as the host's range and is otherwise
- * acceptable to it; else it calls host->report_error(...) with the reason and returns NULL. The
- * host then checks, in this order, and refuses with a one-line message naming the file: NULL
- * descriptor (the plugin's reason); abi major != host major ("built against ABI 2.x, this deepobs
- * speaks 1.0..1.N: rebuild"); a minor newer than the host's is ACCEPTED (appended fields the host
- * does not know are ignored; the plugin learns the host's minor from host->abi_version and must
- * check struct_size before reading a host struct's newer fields); the build fingerprint against the
- * run's device; the descriptor's contents (ids, names, required functions, hyperparameter defaults
- * and ranges, state slots, capability flags consistent with the functions given).
+ *   its static descriptor if the ABI version it was compiled against (DEEPOBS_OPTIMIZER_ABI_VERSION)
+ *   has the same major as the host's range and is otherwise acceptable to it; else it calls
+ *   host->report_error(...) with the reason and returns NULL. The host then checks, in this order,
+ *   and refuses with a one-line message naming the file: NULL descriptor (the plugin's reason);
+ *   abi major != host major ("built against ABI 2.x, this deepobs speaks 1.0..1.N: rebuild");
+ *   a minor newer than the host's is ACCEPTED (appended fields the host does not know are ignored;
+ *   the plugin learns the host's minor from host->abi_version and must check struct_size before
+ *   reading a host struct's newer fields); the build fingerprint against the run's device;
+ *   the descriptor's contents (ids, names, required functions, hyperparameter defaults and
+ *   ranges, state slots, capability flags consistent with the functions given).
  *
  * OWNERSHIP
  *   - Everything the plugin returns from deepobs_optimizer_entry (descriptor, fingerprint, specs,
@@ -81,8 +81,7 @@
  *     graph and replay it.
  *   - Pointers in a context are device pointers when ctx->device.type == DEEPOBS_DEVICE_CUDA, host
  *     pointers for DEEPOBS_DEVICE_CPU.
- * ------------------------------------------------------------------------------------------------
- */
+ * ------------------------------------------------------------------------------------------------ */
 #ifndef DEEPOBS_OPTIMIZER_PLUGIN_H
 #define DEEPOBS_OPTIMIZER_PLUGIN_H
 
@@ -93,14 +92,12 @@
 extern "C" {
 #endif
 
-/* ---- Versions ---------------------------------------------------------------------------------
- */
+/* ---- Versions --------------------------------------------------------------------------------- */
 
 #define DEEPOBS_OPTIMIZER_ABI_MAJOR 1
 #define DEEPOBS_OPTIMIZER_ABI_MINOR 0
 /* An ABI version packed into 32 bits: major in the high 16, minor in the low 16. */
-#define DEEPOBS_ABI_VERSION(major, minor) \
-  ((((uint32_t)(major)) << 16) | ((uint32_t)(minor)&0xffffu))
+#define DEEPOBS_ABI_VERSION(major, minor) ((((uint32_t)(major)) << 16) | ((uint32_t)(minor)&0xffffu))
 #define DEEPOBS_ABI_MAJOR_OF(version) ((uint32_t)(version) >> 16)
 #define DEEPOBS_ABI_MINOR_OF(version) ((uint32_t)(version)&0xffffu)
 /* The version this header describes; plugins put it into descriptor.abi_version. */
@@ -135,12 +132,10 @@ typedef int32_t deepobs_status;
 #define DEEPOBS_STATUS_INVALID_ARGUMENT 1   /* bad hyperparameter combination, bad problem, ... */
 #define DEEPOBS_STATUS_UNSUPPORTED_DEVICE 2 /* device type/architecture or dtype not supported */
 #define DEEPOBS_STATUS_OUT_OF_MEMORY 3
-#define DEEPOBS_STATUS_CUDA_ERROR 4 /* a CUDA call failed; the message names it */
-#define DEEPOBS_STATUS_NUMERICAL_FAILURE \
-  5                                     /* e.g. a factorisation failed, a NaN the rule can't take */
-#define DEEPOBS_STATUS_STOP_REQUESTED 6 /* the optimizer ends the run on purpose (e.g. converged) \
-                                         */
-#define DEEPOBS_STATUS_INTERNAL 7       /* a bug, or an exception caught at the boundary */
+#define DEEPOBS_STATUS_CUDA_ERROR 4       /* a CUDA call failed; the message names it */
+#define DEEPOBS_STATUS_NUMERICAL_FAILURE 5 /* e.g. a factorisation failed, a NaN the rule can't take */
+#define DEEPOBS_STATUS_STOP_REQUESTED 6    /* the optimizer ends the run on purpose (e.g. converged) */
+#define DEEPOBS_STATUS_INTERNAL 7          /* a bug, or an exception caught at the boundary */
 
 /* ---- Small enums (all int32_t in structs) --------------------------------------------------- */
 
@@ -156,13 +151,13 @@ typedef int32_t deepobs_status;
 #define DEEPOBS_DEVICE_CUDA 1
 
 /* What a parameter tensor is (so rules can treat e.g. biases and norm parameters differently). */
-#define DEEPOBS_PARAM_WEIGHT 0 /* dense / generic weight matrix */
+#define DEEPOBS_PARAM_WEIGHT 0      /* dense / generic weight matrix */
 #define DEEPOBS_PARAM_BIAS 1
 #define DEEPOBS_PARAM_CONV_WEIGHT 2 /* convolution or transposed-convolution kernel */
 #define DEEPOBS_PARAM_NORM_SCALE 3  /* batch-norm gamma */
 #define DEEPOBS_PARAM_NORM_SHIFT 4  /* batch-norm beta */
 #define DEEPOBS_PARAM_EMBEDDING 5
-#define DEEPOBS_PARAM_RECURRENT 6 /* recurrent (LSTM) weight */
+#define DEEPOBS_PARAM_RECURRENT 6   /* recurrent (LSTM) weight */
 
 /* Hyperparameter types. */
 #define DEEPOBS_HP_F64 0
@@ -171,11 +166,10 @@ typedef int32_t deepobs_status;
 #define DEEPOBS_HP_ENUM 3 /* one of spec.choices; the value is the choice's index */
 
 /* State-slot kinds. */
-#define DEEPOBS_SLOT_LIKE_PARAMS                                                           \
-  0                           /* problem->flat_size elements of `dtype` (normally PARAMS): \
-                                 one per element of the flat parameter buffer */
-#define DEEPOBS_SLOT_SCALAR 1 /* a single element of `dtype` (F32, F64, I32 or I64) */
-#define DEEPOBS_SLOT_BYTES 2  /* `bytes` opaque bytes; dtype must be U8 */
+#define DEEPOBS_SLOT_LIKE_PARAMS 0 /* problem->flat_size elements of `dtype` (normally PARAMS):
+                                      one per element of the flat parameter buffer */
+#define DEEPOBS_SLOT_SCALAR 1      /* a single element of `dtype` (F32, F64, I32 or I64) */
+#define DEEPOBS_SLOT_BYTES 2       /* `bytes` opaque bytes; dtype must be U8 */
 
 /* Hessian-vector products: how the host computes ctx->hvp (ctx->hvp_method). */
 #define DEEPOBS_HVP_NONE 0              /* ctx->hvp is NULL */
@@ -187,12 +181,10 @@ typedef int32_t deepobs_status;
 #define DEEPOBS_LOG_INFO 1
 #define DEEPOBS_LOG_WARNING 2
 
-/* ---- Capability flags (descriptor.capabilities, a bit set) ------------------------------------
- */
+/* ---- Capability flags (descriptor.capabilities, a bit set) ------------------------------------ */
 #define DEEPOBS_CAP_CPU (1ull << 0)  /* runs on the CPU: pointers are host memory */
 #define DEEPOBS_CAP_CUDA (1ull << 1) /* runs on a CUDA device: pointers are device memory */
-#define DEEPOBS_CAP_NEEDS_LOSS_CLOSURE (1ull << 2) /* calls ctx->evaluate (line search, SAM, ...) \
-                                                    */
+#define DEEPOBS_CAP_NEEDS_LOSS_CLOSURE (1ull << 2) /* calls ctx->evaluate (line search, SAM, ...) */
 #define DEEPOBS_CAP_NEEDS_HVP (1ull << 3)          /* calls ctx->hvp */
 /* Ignores ctx->learning_rate and schedules its own step size; the host still passes and records
  * the scheduled value (tell users to pass --learning_rate 1 so folder names say so). */
@@ -331,26 +323,26 @@ typedef struct deepobs_tensor_info {
    * host's loss and gradients ALREADY include that term (DeepOBS adds it to the loss): an
    * optimizer with decoupled weight decay must not add it again unless it means to. */
   int32_t regularisation_group;
-  int32_t layer_index; /* position of the owning layer in the model; -1 if unknown */
-  double weight_decay; /* the problem's L2 coefficient for this tensor (0 if not regularised) */
+  int32_t layer_index;  /* position of the owning layer in the model; -1 if unknown */
+  double weight_decay;  /* the problem's L2 coefficient for this tensor (0 if not regularised) */
 } deepobs_tensor_info;
 
 typedef struct deepobs_problem {
   uint32_t struct_size;
-  int32_t dtype;          /* DEEPOBS_DTYPE_F32 or DEEPOBS_DTYPE_F64: params and grads */
-  const char* name;       /* DeepOBS test-problem name, e.g. "cifar10_3c3d" */
-  deepobs_device device;  /* where the buffers live and where the steps run */
-  int64_t flat_size;      /* elements in the flat buffers, gaps included */
-  int64_t num_parameters; /* trainable scalars, gaps excluded */
+  int32_t dtype;              /* DEEPOBS_DTYPE_F32 or DEEPOBS_DTYPE_F64: params and grads */
+  const char* name;           /* DeepOBS test-problem name, e.g. "cifar10_3c3d" */
+  deepobs_device device;      /* where the buffers live and where the steps run */
+  int64_t flat_size;          /* elements in the flat buffers, gaps included */
+  int64_t num_parameters;     /* trainable scalars, gaps excluded */
   uint32_t num_tensors;
   const deepobs_tensor_info* const* tensors; /* num_tensors pointers, in buffer order */
-  int64_t batch_size;                        /* training mini-batch size */
-  int64_t train_set_size;                    /* examples in the training set (one epoch) */
+  int64_t batch_size;         /* training mini-batch size */
+  int64_t train_set_size;     /* examples in the training set (one epoch) */
   int64_t steps_per_epoch;
-  int64_t planned_steps; /* steps the run plans: steps_per_epoch * num_epochs */
+  int64_t planned_steps;      /* steps the run plans: steps_per_epoch * num_epochs */
   int32_t num_epochs;
-  int32_t reserved0; /* 0 */
-  uint64_t seed;     /* the run's random seed, for rules that draw random numbers */
+  int32_t reserved0;          /* 0 */
+  uint64_t seed;              /* the run's random seed, for rules that draw random numbers */
 } deepobs_problem;
 
 /* ---- The step context -------------------------------------------------------------------------
@@ -359,19 +351,19 @@ typedef struct deepobs_problem {
 typedef struct deepobs_step_context deepobs_step_context;
 struct deepobs_step_context {
   uint32_t struct_size;
-  int32_t dtype;          /* as problem->dtype */
-  int64_t step;           /* 0-based global step: updates applied before this one */
-  int64_t epoch;          /* 0-based epoch this step belongs to */
-  double learning_rate;   /* the scheduled learning rate for this step (finite, host value) */
-  double elapsed_seconds; /* wall time since training started (host clock) */
-  void* stream;           /* cudaStream_t on CUDA; NULL on the CPU */
+  int32_t dtype;             /* as problem->dtype */
+  int64_t step;              /* 0-based global step: updates applied before this one */
+  int64_t epoch;             /* 0-based epoch this step belongs to */
+  double learning_rate;      /* the scheduled learning rate for this step (finite, host value) */
+  double elapsed_seconds;    /* wall time since training started (host clock) */
+  void* stream;              /* cudaStream_t on CUDA; NULL on the CPU */
   deepobs_device device;
   int64_t flat_size;
-  void* params;      /* flat parameters, flat_size elements of dtype: read and write */
-  const void* grads; /* (step) flat mini-batch gradient at params (loss incl. the L2 term);
-                        read only; NULL in init_state and eval_params */
+  void* params;              /* flat parameters, flat_size elements of dtype: read and write */
+  const void* grads;         /* (step) flat mini-batch gradient at params (loss incl. the L2 term);
+                                read only; NULL in init_state and eval_params */
   uint32_t num_state_slots;
-  void* const* state; /* state[i]: the memory of descriptor slot i (read and write) */
+  void* const* state;        /* state[i]: the memory of descriptor slot i (read and write) */
   /* (step) The mini-batch loss at params before this update (regulariser included), as a host
    * value (the host reads it for its log anyway). NAN in init_state and eval_params. */
   double loss;
@@ -409,8 +401,7 @@ struct deepobs_step_context {
   void* host_private; /* the host's; do not touch */
 };
 
-/* ---- The instance and the function table ------------------------------------------------------
- */
+/* ---- The instance and the function table ------------------------------------------------------ */
 
 /* Opaque: defined (or not) by the plugin; the host only passes the pointer back. */
 typedef struct deepobs_optimizer_instance deepobs_optimizer_instance;
@@ -423,7 +414,8 @@ typedef struct deepobs_optimizer_instance deepobs_optimizer_instance;
 typedef deepobs_status (*deepobs_create_fn)(const deepobs_host* host,
                                             const deepobs_problem* problem,
                                             const deepobs_hparam_value* hparams,
-                                            uint32_t num_hparams, deepobs_optimizer_instance** out);
+                                            uint32_t num_hparams,
+                                            deepobs_optimizer_instance** out);
 /* Releases everything create allocated. Called exactly once per successful create, also after a
  * failed step. Must not fail. */
 typedef void (*deepobs_destroy_fn)(deepobs_optimizer_instance* instance);
