@@ -26,7 +26,7 @@ namespace deepobs::kernels {
 
 // lo + range·u, rounded once per operation in a fixed order.
 DEEPOBS_HD inline double affine(double lo, double range, double u) {
-  return rng_detail::add(lo, rng_detail::mul(range, u));
+  return add_rn(lo, mul_rn(range, u));
 }
 
 // The Box–Muller pair of block `pair` at `attempt`: *z0 = r·cos(2πu2), *z1 = r·sin(2πu2).
@@ -37,11 +37,11 @@ DEEPOBS_HD inline void normal_pair(const PhiloxDraw& d, std::uint32_t pair, std:
   const double u1 = uniform53(w.v[0], w.v[1]);
   const double u2 = uniform53(w.v[2], w.v[3]);
   // 1 - u1 is exact and lies in (0, 1], so the log is finite.
-  const double r = sqrt_rn(mul(-2.0, rng_log(sub(1.0, u1))));
+  const double r = sqrt_rn(mul_rn(-2.0, rng_log(sub_rn(1.0, u1))));
   double s = 0.0, c = 0.0;
   sincos_2pi(u2, &s, &c);
-  *z0 = mul(r, c);
-  *z1 = mul(r, s);
+  *z0 = mul_rn(r, c);
+  *z1 = mul_rn(r, s);
 }
 
 // Standard normals truncated to [-2, 2] for elements 2·pair and 2·pair+1. Each element keeps the

@@ -15,6 +15,7 @@
 #include <cstdint>
 
 #include "kernels/hd.h"
+#include "kernels/round_nearest.h"
 
 #if !defined(__CUDA_ARCH__)
 #include <bit>
@@ -24,44 +25,6 @@
 namespace deepobs::kernels {
 
 namespace rng_detail {
-
-// Basic operations that are never fused on either side (see the file comment).
-DEEPOBS_HD inline double add(double a, double b) {
-#if defined(__CUDA_ARCH__)
-  return __dadd_rn(a, b);
-#else
-  return a + b;
-#endif
-}
-DEEPOBS_HD inline double sub(double a, double b) {
-#if defined(__CUDA_ARCH__)
-  return __dsub_rn(a, b);
-#else
-  return a - b;
-#endif
-}
-DEEPOBS_HD inline double mul(double a, double b) {
-#if defined(__CUDA_ARCH__)
-  return __dmul_rn(a, b);
-#else
-  return a * b;
-#endif
-}
-DEEPOBS_HD inline double div(double a, double b) {
-#if defined(__CUDA_ARCH__)
-  return __ddiv_rn(a, b);
-#else
-  return a / b;
-#endif
-}
-DEEPOBS_HD inline double sqrt_rn(double a) {
-#if defined(__CUDA_ARCH__)
-  return __dsqrt_rn(a);
-#else
-  // IEEE-754 requires sqrt to be correctly rounded, so the library call is a basic operation.
-  return std::sqrt(a);
-#endif
-}
 
 DEEPOBS_HD inline std::uint64_t bits_of(double x) {
 #if defined(__CUDA_ARCH__)
@@ -99,7 +62,7 @@ DEEPOBS_HD inline float uniform24(std::uint32_t w) {
 // A double in [0, 1) from the top 53 bits of the 64-bit word (hi, lo): exactly k·2^-53.
 DEEPOBS_HD inline double uniform53(std::uint32_t hi, std::uint32_t lo) {
   const std::uint64_t w = (static_cast<std::uint64_t>(hi) << 32) | lo;
-  return rng_detail::mul(static_cast<double>(w >> 11), 0x1p-53);
+  return mul_rn(static_cast<double>(w >> 11), 0x1p-53);
 }
 
 // Natural logarithm: -inf for ±0, NaN for negative numbers and NaN, +inf for +inf; subnormal
@@ -112,7 +75,7 @@ DEEPOBS_HD inline double rng_log(double x) {
   if ((b & kExpMask) == kExpMask) return x;  // +inf
   int e = 0;
   if ((b & kExpMask) == 0) {  // subnormal: scale into the normal range first (exact)
-    x = mul(x, 0x1p54);
+    x = mul_rn(x, 0x1p54);
     b = bits_of(x);
     e = -54;
   }
@@ -120,7 +83,7 @@ DEEPOBS_HD inline double rng_log(double x) {
   // The mantissa as a number in [1, 2), moved to [sqrt(1/2), sqrt(2)) so |s| stays small.
   double m = from_bits((b & ~kExpMask) | (1023ull << 52));
   if (m >= kSqrt2) {
-    m = mul(m, 0.5);
+    m = mul_rn(m, 0.5);
     e += 1;
   }
   // 2/(2k+1), k = 1..11: log(m) = 2 atanh(s) = 2s + (2/3) s^3 + (2/5) s^5 + ... with
@@ -130,15 +93,15 @@ DEEPOBS_HD inline double rng_log(double x) {
                                  0x1.c71c71c71c71cp-3, 0x1.745d1745d1746p-3, 0x1.3b13b13b13b14p-3,
                                  0x1.1111111111111p-3, 0x1.e1e1e1e1e1e1ep-4, 0x1.af286bca1af28p-4,
                                  0x1.8618618618618p-4, 0x1.642c8590b2164p-4};
-  const double s = div(sub(m, 1.0), add(m, 1.0));  // m - 1 is exact (Sterbenz)
-  const double s2 = mul(s, s);
+  const double s = div_rn(sub_rn(m, 1.0), add_rn(m, 1.0));  // m - 1 is exact (Sterbenz)
+  const double s2 = mul_rn(s, s);
   double p = kAtanh[10];
   for (int k = 9; k >= 0; --k)
-    p = add(kAtanh[k], mul(s2, p));
+    p = add_rn(kAtanh[k], mul_rn(s2, p));
   // log(m) = 2s + s·s²·P(s²); the correction is under 2% of 2s, so its rounding barely counts.
-  const double log_m = add(mul(2.0, s), mul(s, mul(s2, p)));
+  const double log_m = add_rn(mul_rn(2.0, s), mul_rn(s, mul_rn(s2, p)));
   const double de = static_cast<double>(e);
-  return add(mul(de, kLn2Hi), add(mul(de, kLn2Lo), log_m));
+  return add_rn(mul_rn(de, kLn2Hi), add_rn(mul_rn(de, kLn2Lo), log_m));
 }
 
 // sin(2π·u) and cos(2π·u), written to *s and *c. Exact reduction: with t = 4u (exact) and q the
@@ -146,8 +109,8 @@ DEEPOBS_HD inline double rng_log(double x) {
 // is accurate to a few ulp even where it is tiny (u near a multiple of 1/2). NaN for non-finite u.
 DEEPOBS_HD inline void sincos_2pi(double u, double* s, double* c) {
   using namespace rng_detail;
-  const double t = mul(u, 4.0);
-  if (t != t || sub(t, t) != 0.0) {  // NaN or ±inf
+  const double t = mul_rn(u, 4.0);
+  if (t != t || sub_rn(t, t) != 0.0) {  // NaN or ±inf
     *s = *c = from_bits(kNanBits);
     return;
   }
@@ -167,16 +130,16 @@ DEEPOBS_HD inline void sincos_2pi(double u, double* s, double* c) {
       0x1.0000000000000p+0,  -0x1.3bd3cc9be45dep+0,  0x1.03c1f081b5ac4p-2,  -0x1.55d3c7e3cbffap-6,
       0x1.e1f506891babbp-11, -0x1.a6d1f2a204a8cp-16, 0x1.f9d38a3763cc3p-22, -0x1.b6e24f44b128fp-28,
       0x1.20c62c2f2d7f5p-34, -0x1.2a0c591af8314p-41};
-  const auto q = static_cast<std::int64_t>(t >= 0.0 ? add(t, 0.5) : sub(t, 0.5));
-  const double f = sub(t, static_cast<double>(q));
-  const double f2 = mul(f, f);
+  const auto q = static_cast<std::int64_t>(t >= 0.0 ? add_rn(t, 0.5) : sub_rn(t, 0.5));
+  const double f = sub_rn(t, static_cast<double>(q));
+  const double f2 = mul_rn(f, f);
   double ps = kSin[8];
   for (int k = 7; k >= 0; --k)
-    ps = add(kSin[k], mul(f2, ps));
-  const double sin_f = mul(f, ps);
+    ps = add_rn(kSin[k], mul_rn(f2, ps));
+  const double sin_f = mul_rn(f, ps);
   double pc = kCos[9];
   for (int k = 8; k >= 0; --k)
-    pc = add(kCos[k], mul(f2, pc));
+    pc = add_rn(kCos[k], mul_rn(f2, pc));
   const double cos_f = pc;
   // Rotate by q quarter turns; q & 3 is q mod 4 also for negative q (two's complement).
   switch (q & 3) {

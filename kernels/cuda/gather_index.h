@@ -6,7 +6,7 @@
 #include <cmath>
 #include <cstdint>
 
-#include "kernels/cuda/round_nearest.h"
+#include "kernels/round_nearest.h"
 #include "kernels/hd.h"
 
 namespace deepobs::kernels::cuda::gather {

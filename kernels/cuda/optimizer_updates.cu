@@ -1,5 +1,6 @@
 #include "kernels/cuda/check.cuh"
 #include "kernels/cuda/optimizer_updates.h"
+#include "kernels/round_nearest.h"
 
 namespace deepobs::kernels::cuda {
 namespace {
@@ -11,38 +12,6 @@ constexpr std::int64_t kMaxBlocks = 4096;
 unsigned grid_for(std::int64_t n) {
   const std::int64_t blocks = (n + kThreads - 1) / kThreads;
   return static_cast<unsigned>(blocks < kMaxBlocks ? blocks : kMaxBlocks);
-}
-
-// Round-to-nearest arithmetic that nvcc never fuses into an FMA (see the header).
-__device__ __forceinline__ float mul(float a, float b) {
-  return __fmul_rn(a, b);
-}
-__device__ __forceinline__ float add(float a, float b) {
-  return __fadd_rn(a, b);
-}
-__device__ __forceinline__ float sub(float a, float b) {
-  return __fsub_rn(a, b);
-}
-__device__ __forceinline__ float quot(float a, float b) {
-  return __fdiv_rn(a, b);
-}
-__device__ __forceinline__ float root(float a) {
-  return __fsqrt_rn(a);
-}
-__device__ __forceinline__ double mul(double a, double b) {
-  return __dmul_rn(a, b);
-}
-__device__ __forceinline__ double add(double a, double b) {
-  return __dadd_rn(a, b);
-}
-__device__ __forceinline__ double sub(double a, double b) {
-  return __dsub_rn(a, b);
-}
-__device__ __forceinline__ double quot(double a, double b) {
-  return __ddiv_rn(a, b);
-}
-__device__ __forceinline__ double root(double a) {
-  return __dsqrt_rn(a);
 }
 
 __device__ __forceinline__ std::int64_t first_index() {
@@ -57,7 +26,7 @@ __global__ void sgd_kernel(T* __restrict__ param, const T* __restrict__ grad, st
                            const double* __restrict__ lr_ptr) {
   const T lr = static_cast<T>(*lr_ptr);
   for (std::int64_t i = first_index(); i < n; i += grid_stride())
-    param[i] = sub(param[i], mul(lr, grad[i]));
+    param[i] = sub_rn(param[i], mul_rn(lr, grad[i]));
 }
 
 template <class T, bool kNesterov>
@@ -67,12 +36,12 @@ __global__ void momentum_kernel(T* __restrict__ param, const T* __restrict__ gra
   const T lr = static_cast<T>(*lr_ptr);
   for (std::int64_t i = first_index(); i < n; i += grid_stride()) {
     const T g = grad[i];
-    const T a = add(mul(momentum, accum[i]), g);
+    const T a = add_rn(mul_rn(momentum, accum[i]), g);
     accum[i] = a;
     if constexpr (kNesterov) {
-      param[i] = sub(param[i], mul(lr, add(g, mul(momentum, a))));
+      param[i] = sub_rn(param[i], mul_rn(lr, add_rn(g, mul_rn(momentum, a))));
     } else {
-      param[i] = sub(param[i], mul(lr, a));
+      param[i] = sub_rn(param[i], mul_rn(lr, a));
     }
   }
 }
@@ -97,15 +66,15 @@ __global__ void adam_kernel(T* __restrict__ param, const T* __restrict__ grad, T
   const T lr_t = lr_t_shared;
   const T beta1 = static_cast<T>(beta1_d);
   const T beta2 = static_cast<T>(beta2_d);
-  const T one_minus_beta1 = sub(T(1), beta1);
-  const T one_minus_beta2 = sub(T(1), beta2);
+  const T one_minus_beta1 = sub_rn(T(1), beta1);
+  const T one_minus_beta2 = sub_rn(T(1), beta2);
   for (std::int64_t i = first_index(); i < n; i += grid_stride()) {
     const T g = grad[i];
-    const T mi = add(mul(beta1, m[i]), mul(one_minus_beta1, g));
-    const T vi = add(mul(beta2, v[i]), mul(one_minus_beta2, mul(g, g)));
+    const T mi = add_rn(mul_rn(beta1, m[i]), mul_rn(one_minus_beta1, g));
+    const T vi = add_rn(mul_rn(beta2, v[i]), mul_rn(one_minus_beta2, mul_rn(g, g)));
     m[i] = mi;
     v[i] = vi;
-    param[i] = sub(param[i], quot(mul(lr_t, mi), add(root(vi), epsilon)));
+    param[i] = sub_rn(param[i], div_rn(mul_rn(lr_t, mi), add_rn(sqrt_rn(vi), epsilon)));
   }
   if (threadIdx.x == 0) {
     __threadfence();

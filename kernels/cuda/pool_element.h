@@ -8,7 +8,7 @@
 
 #include "kernels/cpu/pool.h"
 #include "kernels/cuda/gather_index.h"
-#include "kernels/cuda/round_nearest.h"
+#include "kernels/round_nearest.h"
 #include "kernels/hd.h"
 
 namespace deepobs::kernels::cuda::pool_element {

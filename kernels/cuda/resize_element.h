@@ -9,7 +9,7 @@
 
 #include "kernels/cpu/resize.h"
 #include "kernels/cuda/gather_index.h"
-#include "kernels/cuda/round_nearest.h"
+#include "kernels/round_nearest.h"
 #include "kernels/hd.h"
 
 namespace deepobs::kernels::cuda::resize_element {
