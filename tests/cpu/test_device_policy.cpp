@@ -15,37 +15,21 @@
 #include "runner/info_command.h"
 #include "runner/run_command.h"
 #include "tests/common/expect_error.h"
+#include "tests/common/run_in_process.h"
 
 namespace deepobs::runner {
 namespace {
 
 namespace fs = std::filesystem;
 
-struct Outcome {
-  int code;
-  std::string out, err;
-};
-
+using Outcome = testing_support::RunOutcome;
 Outcome run(std::vector<std::string> args) {
-  args.insert(args.begin(), "run");
-  args.push_back("--quiet");
-  std::vector<const char*> argv;
-  for (const auto& a : args)
-    argv.push_back(a.c_str());
-  std::ostringstream out, err;
-  const int code = run_command(static_cast<int>(argv.size()), argv.data(), out, err);
-  return {code, out.str(), err.str()};
+  return testing_support::run_deepobs_run(std::move(args));
 }
 
-class DevicePolicyTest : public ::testing::Test {
+class DevicePolicyTest : public testing_support::ScratchDirTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("deepobs_device_" + std::to_string(getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
+  DevicePolicyTest() : ScratchDirTest("deepobs_device") {}
 
   // Runs two_d_branin for one epoch with `extra` flags and returns the parsed result file.
   nlohmann::json run_and_read(const std::vector<std::string>& extra) {
@@ -59,7 +43,6 @@ class DevicePolicyTest : public ::testing::Test {
     std::ifstream in(r.out.substr(0, r.out.find('\n')));
     return nlohmann::json::parse(in);
   }
-  fs::path dir_;
 };
 
 TEST(DeviceInfo, StatesPlainlyWhichDeviceAutoPicksAndWhy) {

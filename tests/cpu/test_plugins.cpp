@@ -25,6 +25,7 @@
 #include "runner/run_command.h"
 #include "runner/run_naming.h"
 #include "tests/common/expect_error.h"
+#include "tests/common/run_in_process.h"
 
 namespace deepobs {
 namespace {
@@ -598,29 +599,14 @@ TEST(PluginSteps, TheProblemAndTheContextDescribeTheRun) {
 // ---------------------------------------------------------------------------------------------
 // `deepobs run` with plugins, and the built-ins against the pre-plugin curves
 
-class PluginRunTest : public ::testing::Test {
+class PluginRunTest : public testing_support::ScratchDirTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("deepobs_plugins_" + std::to_string(getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
+  PluginRunTest() : ScratchDirTest("deepobs_plugins") {}
 
-  struct Outcome {
-    int code;
-    std::string out, err;
-  };
+  using Outcome = testing_support::RunOutcome;
   Outcome run(std::vector<std::string> args) const {
-    args.insert(args.begin(), "run");
-    args.insert(args.end(), {"--output_dir", dir_.string(), "--quiet"});
-    std::vector<const char*> argv;
-    for (const auto& a : args)
-      argv.push_back(a.c_str());
-    std::ostringstream out, err;
-    const int code = runner::run_command(static_cast<int>(argv.size()), argv.data(), out, err);
-    return {code, out.str(), err.str()};
+    args.insert(args.end(), {"--output_dir", dir_.string()});
+    return testing_support::run_deepobs_run(std::move(args));
   }
   std::vector<fs::path> files(const std::string& extension) const {
     std::vector<fs::path> found;
@@ -633,7 +619,6 @@ class PluginRunTest : public ::testing::Test {
     std::ifstream in(p);
     return nlohmann::json::parse(in);
   }
-  fs::path dir_;
 };
 
 TEST_F(PluginRunTest, AFailingStepStopsTheRunAndKeepsTheResultsSoFar) {

@@ -12,39 +12,22 @@
 #include <sstream>
 
 #include "runner/run_command.h"
+#include "tests/common/run_in_process.h"
 
 namespace deepobs::runner {
 namespace {
 
 namespace fs = std::filesystem;
 
-struct Outcome {
-  int code;
-  std::string out, err;
-};
-
+using Outcome = testing_support::RunOutcome;
 Outcome run(std::vector<std::string> args) {
-  args.insert(args.begin(), "run");
-  args.push_back("--quiet");
-  std::vector<const char*> argv;
-  for (const auto& a : args)
-    argv.push_back(a.c_str());
-  std::ostringstream out, err;
-  const int code = run_command(static_cast<int>(argv.size()), argv.data(), out, err);
-  return {code, out.str(), err.str()};
+  return testing_support::run_deepobs_run(std::move(args));
 }
 
-class RunnerTest : public ::testing::Test {
+class RunnerTest : public testing_support::ScratchDirTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("deepobs_runner_" + std::to_string(getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
+  RunnerTest() : ScratchDirTest("deepobs_runner") {}
   std::string out_dir() const { return dir_.string(); }
-  fs::path dir_;
 };
 
 std::string read(const fs::path& p) {
