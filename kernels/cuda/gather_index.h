@@ -6,8 +6,8 @@
 #include <cmath>
 #include <cstdint>
 
-#include "kernels/round_nearest.h"
 #include "kernels/hd.h"
+#include "kernels/round_nearest.h"
 
 namespace deepobs::kernels::cuda::gather {
 

@@ -8,8 +8,8 @@
 
 #include "kernels/cpu/pool.h"
 #include "kernels/cuda/gather_index.h"
-#include "kernels/round_nearest.h"
 #include "kernels/hd.h"
+#include "kernels/round_nearest.h"
 
 namespace deepobs::kernels::cuda::pool_element {
 

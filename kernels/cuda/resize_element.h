@@ -9,8 +9,8 @@
 
 #include "kernels/cpu/resize.h"
 #include "kernels/cuda/gather_index.h"
-#include "kernels/round_nearest.h"
 #include "kernels/hd.h"
+#include "kernels/round_nearest.h"
 
 namespace deepobs::kernels::cuda::resize_element {
 

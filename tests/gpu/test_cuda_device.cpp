@@ -15,7 +15,6 @@
 namespace deepobs {
 namespace {
 
-
 TEST(CudaDevice, PropertiesOfTheFirstDevice) {
   SKIP_WITHOUT_GPU();
   const BuildInfo info = build_info();

@@ -46,8 +46,8 @@ inline void expect_close(const Tensor& gpu, const Tensor& cpu, double rtol, doub
     const bool both_nan = std::isnan(g[i]) && std::isnan(c[i]);
     const bool ok = both_nan || std::abs(g[i] - c[i]) <= atol + rtol * std::abs(c[i]);
     if (!ok && bad++ == 0)
-      ADD_FAILURE() << "element " << i << ": gpu " << g[i] << " vs cpu " << c[i]
-                    << " (rtol " << rtol << ", atol " << atol << ": " << why << ")";
+      ADD_FAILURE() << "element " << i << ": gpu " << g[i] << " vs cpu " << c[i] << " (rtol "
+                    << rtol << ", atol " << atol << ": " << why << ")";
   }
   EXPECT_EQ(bad, 0) << "mismatching elements of " << c.size();
 }
