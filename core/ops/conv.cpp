@@ -2,7 +2,6 @@
 
 #include "core/autograd.h"
 #include "core/ops/dispatch.h"
-#include "core/ops/nn_device.h"
 #include "kernels/cpu/conv.h"
 #if DEEPOBS_WITH_CUDA
 #include "kernels/cuda/conv_layout.h"
@@ -32,7 +31,7 @@ void check_operands(const char* op, const Tensor& x, const Tensor& weight, int c
   DEEPOBS_CHECK(
       weight.size(0) >= 1 && weight.size(1) >= 1 && weight.size(2) >= 1 && weight.size(3) >= 1, op,
       ": weight ", shape_of(weight), " has an empty dimension");
-  detail::use_cuda(op, x);  // fails early for a device or dtype without kernels
+  detail::backend_for(op, x);  // fails early for a device or dtype without kernels
 }
 
 void check_bias(const char* op, const Tensor& x, const Tensor& bias, std::int64_t channels,
@@ -75,11 +74,11 @@ ConvGeometry geometry(std::int64_t batch, std::int64_t in_channels, std::int64_t
 
 // The three conv products without autograd; conv2d, conv_transpose2d and both backward rules are
 // built from them. Each allocates its result; all tensors are contiguous, of one dtype and on one
-// device (the CPU kernels or cuDNN, per detail::use_cuda). `bias` may be undefined.
+// device (the CPU kernels or cuDNN, per detail::backend_for). `bias` may be undefined.
 Tensor conv_forward(const char* op, const ConvGeometry& g, const Tensor& x, const Tensor& w,
                     const Tensor& bias) {
   Tensor y = Tensor::empty({g.batch, g.out_channels, g.out_h, g.out_w}, x.dtype(), x.device());
-  if (detail::use_cuda(op, x)) {
+  if (detail::backend_for(op, x) == detail::Backend::kCuda) {
 #if DEEPOBS_WITH_CUDA
     auto& ctx = detail::cuda_context(x);
     kernels::cuda::conv2d_forward(ctx, g, x.data<float>(), w.data<float>(), y.data<float>());
@@ -100,7 +99,7 @@ Tensor conv_forward(const char* op, const ConvGeometry& g, const Tensor& x, cons
 Tensor conv_backward_data(const char* op, const ConvGeometry& g, const Tensor& dy,
                           const Tensor& w) {
   Tensor dx = Tensor::empty({g.batch, g.in_channels, g.in_h, g.in_w}, dy.dtype(), dy.device());
-  if (detail::use_cuda(op, dy)) {
+  if (detail::backend_for(op, dy) == detail::Backend::kCuda) {
 #if DEEPOBS_WITH_CUDA
     kernels::cuda::conv2d_backward_data(detail::cuda_context(dy), g, dy.data<float>(),
                                         w.data<float>(), dx.data<float>());
@@ -117,7 +116,7 @@ Tensor conv_backward_data(const char* op, const ConvGeometry& g, const Tensor& d
 Tensor conv_backward_filter(const char* op, const ConvGeometry& g, const Tensor& x,
                             const Tensor& dy, const Shape& weight_shape) {
   Tensor dw = Tensor::empty(weight_shape, x.dtype(), x.device());
-  if (detail::use_cuda(op, x)) {
+  if (detail::backend_for(op, x) == detail::Backend::kCuda) {
 #if DEEPOBS_WITH_CUDA
     kernels::cuda::conv2d_backward_filter(detail::cuda_context(x), g, x.data<float>(),
                                           dy.data<float>(), dw.data<float>());
@@ -132,7 +131,7 @@ Tensor conv_backward_filter(const char* op, const ConvGeometry& g, const Tensor&
 }
 
 void add_bias(const char* op, const Tensor& y, const Tensor& bias) {
-  if (detail::use_cuda(op, y)) {
+  if (detail::backend_for(op, y) == detail::Backend::kCuda) {
 #if DEEPOBS_WITH_CUDA
     kernels::cuda::add_channel_bias(detail::cuda_context(y), y.data<float>(), bias.data<float>(),
                                     y.size(0), y.size(1), y.size(2) * y.size(3));
@@ -148,7 +147,7 @@ void add_bias(const char* op, const Tensor& y, const Tensor& bias) {
 
 Tensor bias_grad(const char* op, const Tensor& dy) {
   Tensor db = Tensor::empty({dy.size(1)}, dy.dtype(), dy.device());
-  if (detail::use_cuda(op, dy)) {
+  if (detail::backend_for(op, dy) == detail::Backend::kCuda) {
 #if DEEPOBS_WITH_CUDA
     kernels::cuda::channel_sums(detail::cuda_context(dy), dy.data<float>(), dy.size(0), dy.size(1),
                                 dy.size(2) * dy.size(3), db.data<float>());

@@ -10,8 +10,7 @@ void no_kernel_for_device(const char* op, const Tensor& t) {
 Backend backend_for(const char* op, const Tensor& t) {
   if (t.device().is_cpu()) return Backend::kCpu;
 #if DEEPOBS_WITH_CUDA
-  DEEPOBS_CHECK(t.dtype() == DType::F32, op, ": the CUDA kernels take f32 tensors only, got ",
-                t.str(),
+  DEEPOBS_CHECK(t.dtype() == DType::F32, op, ": the CUDA kernels are f32 only, got ", t.str(),
                 " (f64 runs on the CPU: use --device cpu or convert with .to(DType::F32))");
   return Backend::kCuda;
 #else

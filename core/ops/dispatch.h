@@ -23,12 +23,6 @@ decltype(auto) dispatch_floating(const char* op, const Tensor& t, F&& f) {
 // Throws the one message every op gives for a device without kernels in this build.
 [[noreturn]] void no_kernel_for_device(const char* op, const Tensor& t);
 
-// Checks that `t` lives on the CPU, otherwise throws via no_kernel_for_device: for op families
-// that have no CUDA kernels yet.
-inline void require_kernel_device(const char* op, const Tensor& t) {
-  if (!t.device().is_cpu()) no_kernel_for_device(op, t);
-}
-
 // Where an op's kernels run. CUDA kernels exist for f32 only; f64 is a CPU-only dtype.
 enum class Backend { kCpu, kCuda };
 

@@ -2,7 +2,6 @@
 
 #include "core/autograd.h"
 #include "core/ops/dispatch.h"
-#include "core/ops/nn_device.h"
 #include "kernels/cpu/gemm.h"
 #if DEEPOBS_WITH_CUDA
 #include "kernels/cuda/gemm.h"
@@ -23,7 +22,7 @@ Tensor matmul_raw(const char* op, const Tensor& a, const Tensor& b, bool ta, boo
                 ta ? " (transposed)" : "", " and b ", shape_str(b.shape()),
                 tb ? " (transposed)" : "");
   Tensor c = Tensor::empty({m, n}, a.dtype(), a.device());
-  if (detail::use_cuda(op, a)) {
+  if (detail::backend_for(op, a) == detail::Backend::kCuda) {
 #if DEEPOBS_WITH_CUDA
     kernels::cuda::gemm(detail::cuda_context(a), ta, tb, m, n, k, 1.0f, a.data<float>(),
                         b.data<float>(), 0.0f, c.data<float>());
@@ -39,7 +38,7 @@ Tensor matmul_raw(const char* op, const Tensor& a, const Tensor& b, bool ta, boo
 
 Tensor bias_grad(const Tensor& g) {
   Tensor out = Tensor::empty({g.size(1)}, g.dtype(), g.device());
-  if (detail::use_cuda("dense backward", g)) {
+  if (detail::backend_for("dense backward", g) == detail::Backend::kCuda) {
 #if DEEPOBS_WITH_CUDA
     kernels::cuda::column_sums(detail::cuda_context(g), g.data<float>(), g.size(0), g.size(1),
                                out.data<float>());
@@ -84,7 +83,7 @@ Tensor dense(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   }
   Tensor y = matmul_raw("dense", x, weight, false, false);
   if (bias.defined()) {
-    if (detail::use_cuda("dense", y)) {
+    if (detail::backend_for("dense", y) == detail::Backend::kCuda) {
 #if DEEPOBS_WITH_CUDA
       kernels::cuda::add_row_bias(detail::cuda_context(y), y.data<float>(), bias.data<float>(),
                                   y.size(0), y.size(1));

@@ -4,7 +4,6 @@
 
 #include "core/autograd.h"
 #include "core/ops/dispatch.h"
-#include "core/ops/nn_device.h"
 #include "kernels/cpu/softmax_xent.h"
 #if DEEPOBS_WITH_CUDA
 #include "kernels/cuda/softmax_xent.h"
@@ -40,7 +39,7 @@ bool check_classification(const char* op, const Tensor& logits, const Tensor& la
                 " have ", logits.size(0), " rows but labels ", shape_str(labels.shape()), " have ",
                 labels.size(0));
   DEEPOBS_CHECK(logits.size(1) > 0, op, ": logits ", shape_str(logits.shape()), " have no classes");
-  if (detail::use_cuda(op, logits)) {
+  if (detail::backend_for(op, logits) == detail::Backend::kCuda) {
     dispatch_labels(op, labels, [](auto) {});  // the label dtype check of the CPU path
     return true;
   }

@@ -4,7 +4,6 @@
 
 #include "core/autograd.h"
 #include "core/ops/dispatch.h"
-#include "core/ops/nn_device.h"
 #include "kernels/cpu/pool.h"
 #if DEEPOBS_WITH_CUDA
 #include "kernels/cuda/pool.h"
@@ -19,7 +18,7 @@ PoolGeometry pool_geometry(const char* op, const Tensor& x, int kernel_h, int ke
                            int stride_h, int stride_w, const Padding2d& p) {
   check_rank(op, "input", x, 4);
   check_floating(op, "input", x);
-  detail::use_cuda(op, x);  // fails early for a device or dtype without kernels
+  detail::backend_for(op, x);  // fails early for a device or dtype without kernels
   DEEPOBS_CHECK(kernel_h >= 1 && kernel_w >= 1, op, ": window must be >= 1, got ", kernel_h, "x",
                 kernel_w, " for input ", shape_str(x.shape()));
   DEEPOBS_CHECK(stride_h >= 1 && stride_w >= 1, op, ": strides must be >= 1, got ", stride_h, ",",
@@ -77,7 +76,7 @@ Tensor max_pool2d(const Tensor& x, int kernel_h, int kernel_w, int stride_h, int
   Tensor y = Tensor::empty(out_shape(x, g), x.dtype(), x.device());
   // Saved for backward: which input pixel each output took (its position within the plane).
   Tensor argmax = Tensor::empty(out_shape(x, g), DType::I32, x.device());
-  if (detail::use_cuda(op, x)) {
+  if (detail::backend_for(op, x) == detail::Backend::kCuda) {
 #if DEEPOBS_WITH_CUDA
     kernels::cuda::max_pool2d_forward(detail::cuda_context(x), g, x.data<float>(), y.data<float>(),
                                       argmax.data<std::int32_t>());
@@ -91,7 +90,7 @@ Tensor max_pool2d(const Tensor& x, int kernel_h, int kernel_w, int stride_h, int
   if (autograd::needs_grad({x})) {
     autograd::record(op, {x}, y, [x, argmax, g](const Tensor& gy) {
       Tensor gx = Tensor::empty(x.shape(), x.dtype(), x.device());
-      if (detail::use_cuda("max_pool2d backward", gy)) {
+      if (detail::backend_for("max_pool2d backward", gy) == detail::Backend::kCuda) {
 #if DEEPOBS_WITH_CUDA
         kernels::cuda::max_pool2d_backward(detail::cuda_context(gy), g, gy.data<float>(),
                                            argmax.data<std::int32_t>(), gx.data<float>());
@@ -120,7 +119,7 @@ Tensor avg_pool2d(const Tensor& x, int kernel_h, int kernel_w, int stride_h, int
   constexpr const char* op = "avg_pool2d";
   const PoolGeometry g = pool_geometry(op, x, kernel_h, kernel_w, stride_h, stride_w, padding);
   Tensor y = Tensor::empty(out_shape(x, g), x.dtype(), x.device());
-  if (detail::use_cuda(op, x)) {
+  if (detail::backend_for(op, x) == detail::Backend::kCuda) {
 #if DEEPOBS_WITH_CUDA
     kernels::cuda::avg_pool2d_forward(detail::cuda_context(x), g, x.data<float>(), y.data<float>());
 #endif
@@ -133,7 +132,7 @@ Tensor avg_pool2d(const Tensor& x, int kernel_h, int kernel_w, int stride_h, int
   if (autograd::needs_grad({x})) {
     autograd::record(op, {x}, y, [x, g](const Tensor& gy) {
       Tensor gx = Tensor::empty(x.shape(), x.dtype(), x.device());
-      if (detail::use_cuda("avg_pool2d backward", gy)) {
+      if (detail::backend_for("avg_pool2d backward", gy) == detail::Backend::kCuda) {
 #if DEEPOBS_WITH_CUDA
         kernels::cuda::avg_pool2d_backward(detail::cuda_context(gy), g, gy.data<float>(),
                                            gx.data<float>());

@@ -2,7 +2,6 @@
 
 #include "core/autograd.h"
 #include "core/ops/dispatch.h"
-#include "core/ops/nn_device.h"
 #include "kernels/cpu/resize.h"
 #if DEEPOBS_WITH_CUDA
 #include "kernels/cuda/resize.h"
@@ -14,7 +13,7 @@ Tensor resize_bilinear(const Tensor& x, std::int64_t out_h, std::int64_t out_w) 
   constexpr const char* op = "resize_bilinear";
   check_rank(op, "input", x, 4);
   check_floating(op, "input", x);
-  const bool cuda = detail::use_cuda(op, x);
+  const bool cuda = detail::backend_for(op, x) == detail::Backend::kCuda;
   DEEPOBS_CHECK(x.size(2) >= 1 && x.size(3) >= 1, op, ": input ", shape_str(x.shape()),
                 " has an empty spatial dimension");
   DEEPOBS_CHECK(out_h >= 1 && out_w >= 1, op, ": output size must be >= 1, got ", out_h, "x", out_w,
