@@ -5,7 +5,7 @@
 
 #include <omp.h>
 
-#include <Eigen/Core>
+#include "kernels/cpu/eigen.h"
 
 #include "kernels/cpu/gemm.h"
 

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include <Eigen/Core>
+#include "kernels/cpu/eigen.h"
 
 namespace deepobs::kernels::cpu {
 namespace {

@@ -1,6 +1,6 @@
 #include "kernels/cpu/gemm.h"
 
-#include <Eigen/Core>
+#include "kernels/cpu/eigen.h"
 
 namespace deepobs::kernels::cpu {
 namespace {

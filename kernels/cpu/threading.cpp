@@ -2,7 +2,7 @@
 
 #include <omp.h>
 
-#include <Eigen/Core>
+#include "kernels/cpu/eigen.h"
 
 namespace deepobs::kernels::cpu {
 
