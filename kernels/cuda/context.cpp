@@ -39,6 +39,12 @@ DeviceGuard::~DeviceGuard() {
   if (cudaGetDevice(&current) == cudaSuccess && current != previous_) cudaSetDevice(previous_);
 }
 
+int device_of(const void* p) {
+  cudaPointerAttributes attributes{};
+  DEEPOBS_CUDA_CHECK(cudaPointerGetAttributes(&attributes, p));
+  return attributes.device;
+}
+
 KernelContext::KernelContext(int device) : device_(device) {
   DeviceGuard guard(device);
   DEEPOBS_CUDA_CHECK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
@@ -69,6 +75,7 @@ cublasHandle_t KernelContext::cublas() {
     void* ws = nullptr;
     const cudaError_t st = cudaMalloc(&ws, kCublasWorkspaceBytes);
     if (st != cudaSuccess) {
+      (void)cudaGetLastError();  // a failed allocation must not read as a later launch's error
       cublasDestroy(handle);
       DEEPOBS_CUDA_CHECK(st);
     }
@@ -119,7 +126,12 @@ void* KernelContext::workspace(std::size_t bytes) {
     (void)cudaGetLastError();  // clear the sticky-free error state of a failed allocation
     device_empty_cache(device_);
     workspace_ = nullptr;
-    DEEPOBS_CUDA_CHECK(cudaMalloc(&workspace_, bytes));
+    st = cudaMalloc(&workspace_, bytes);
+    if (st != cudaSuccess) {
+      (void)cudaGetLastError();  // likewise before reporting it
+      workspace_ = nullptr;
+      DEEPOBS_CUDA_CHECK(st);
+    }
     workspace_bytes_ = bytes;
     return workspace_;
   }

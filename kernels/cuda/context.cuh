@@ -27,6 +27,11 @@ class DeviceGuard {
   int previous_ = -1;
 };
 
+// The device that owns device memory `p` (cudaPointerGetAttributes), for the entry points that
+// receive a stream and pointers but no context (the optimizer kernels, fill_f32): they guard with
+// DeviceGuard(device_of(p)).
+int device_of(const void* p);
+
 class KernelContext {
  public:
   // Creates the stream (cudaStreamNonBlocking) on `device`; the library handles are created on

@@ -199,16 +199,22 @@ bool acceptable(const Perf& r, const Policies& pol) {
 
 [[noreturn]] void no_algorithm(ConvOp op, const ConvGeometry& g, const Plan& p,
                                const Policies& pol) {
-  throw std::invalid_argument(std::string("cuDNN conv: no ") + op_name(op) + " algorithm for " +
-                              shape_of(g, p) + " fits the policies (deterministic " +
-                              (pol.deterministic ? "on" : "off") + ", tf32 " +
-                              (pol.tf32 ? "on" : "off") + "); relax --deterministic");
+  throw std::invalid_argument(
+      std::string("cuDNN conv: no ") + op_name(op) + " algorithm for " + shape_of(g, p) +
+      " fits the policies (deterministic " + (pol.deterministic ? "on" : "off") + ", tf32 " +
+      (pol.tf32 ? "on" : "off") + ") within 512 MiB of workspace; relax --deterministic");
 }
 
+// The most workspace one convolution may ask for. cuDNN's fastest-ranked algorithm can want
+// gigabytes (FFT variants on large images); a cap keeps one layer from exhausting the device, and
+// the implicit-GEMM algorithms, which need little or none, always fit.
+constexpr std::size_t kMaxWorkspaceBytes = std::size_t{512} << 20;
+
 // Walks the ranked heuristic results and keeps the first acceptable one whose workspace query
-// succeeds under the math type it will run with: FMA only without TF32 (cuDNN's default math
-// would allow TF32 tensor cores on Ampere and newer), otherwise the type the heuristic ranked.
-// `workspace(algo, bytes*)` returns the cuDNN status of the op's workspace-size query.
+// succeeds under the math type it will run with (FMA only without TF32: cuDNN's default math
+// would allow TF32 tensor cores on Ampere and newer; otherwise the type the heuristic ranked) and
+// whose workspace fits kMaxWorkspaceBytes. `workspace(algo, bytes*)` returns the cuDNN status of
+// the op's workspace-size query.
 template <class Perf, class Workspace>
 void choose(Plan& p, ConvOp op, const ConvGeometry& g, const std::vector<Perf>& perfs, int returned,
             const Policies& pol, Workspace workspace) {
@@ -218,7 +224,7 @@ void choose(Plan& p, ConvOp op, const ConvGeometry& g, const std::vector<Perf>& 
     DEEPOBS_CUDNN_CHECK(
         cudnnSetConvolutionMathType(p.conv.d, pol.tf32 ? r.mathType : CUDNN_FMA_MATH));
     std::size_t bytes = 0;
-    if (workspace(r.algo, &bytes) != CUDNN_STATUS_SUCCESS) continue;
+    if (workspace(r.algo, &bytes) != CUDNN_STATUS_SUCCESS || bytes > kMaxWorkspaceBytes) continue;
     p.algo = static_cast<int>(r.algo);
     p.cudnn_workspace = bytes;
     return;

@@ -1,4 +1,5 @@
 #include "kernels/cuda/check.cuh"
+#include "kernels/cuda/context.cuh"
 #include "kernels/cuda/fill.h"
 
 namespace deepobs::kernels::cuda {
@@ -14,6 +15,7 @@ __global__ void fill_kernel(float* __restrict__ data, std::int64_t n, float valu
 
 void fill_f32(float* data, std::int64_t n, float value, void* stream) {
   if (n <= 0) return;
+  DeviceGuard guard(device_of(data));
   constexpr int kThreads = 256;
   const std::int64_t blocks = (n + kThreads - 1) / kThreads;
   const unsigned grid = static_cast<unsigned>(blocks < 65535 ? blocks : 65535);

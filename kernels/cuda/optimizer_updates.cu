@@ -1,4 +1,5 @@
 #include "kernels/cuda/check.cuh"
+#include "kernels/cuda/context.cuh"
 #include "kernels/cuda/optimizer_updates.h"
 #include "kernels/round_nearest.h"
 
@@ -91,6 +92,7 @@ __global__ void adam_kernel(T* __restrict__ param, const T* __restrict__ grad, T
 template <class T>
 void sgd_update(T* param, const T* grad, std::int64_t n, const double* lr, void* stream) {
   if (n <= 0) return;
+  DeviceGuard guard(device_of(param));
   sgd_kernel<T>
       <<<grid_for(n), kThreads, 0, static_cast<cudaStream_t>(stream)>>>(param, grad, n, lr);
   DEEPOBS_CUDA_CHECK_LAUNCH();
@@ -100,6 +102,7 @@ template <class T>
 void momentum_update(T* param, const T* grad, T* accum, std::int64_t n, const double* lr,
                      T momentum, bool nesterov, void* stream) {
   if (n <= 0) return;
+  DeviceGuard guard(device_of(param));
   const auto s = static_cast<cudaStream_t>(stream);
   if (nesterov) {
     momentum_kernel<T, true><<<grid_for(n), kThreads, 0, s>>>(param, grad, accum, n, lr, momentum);
@@ -115,6 +118,7 @@ void adam_update(T* param, const T* grad, T* m, T* v, std::int64_t n, const doub
                  T epsilon, void* stream) {
   // Even an empty buffer advances the count, as the CPU path does; one block does that.
   const unsigned grid = n > 0 ? grid_for(n) : 1u;
+  DeviceGuard guard(device_of(count));
   adam_kernel<T><<<grid, kThreads, 0, static_cast<cudaStream_t>(stream)>>>(
       param, grad, m, v, n, lr, count, blocks_done, beta1, beta2, epsilon);
   DEEPOBS_CUDA_CHECK_LAUNCH();
