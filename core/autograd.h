@@ -1,10 +1,17 @@
-// Reverse-mode autograd on a linear tape.
+// Reverse-mode autograd over a graph recorded per step, freed as it is back-propagated.
 //
-// Each differentiable op that sees an input with requires_grad() records one node — its inputs,
-// its outputs and a backward closure — on a thread-local tape in creation order. backward(loss)
-// walks the tape once in reverse, so every step runs the same kernel sequence (deterministic and
-// CUDA-graph friendly). Gradients accumulate into TensorImpl::grad; parameters get theirs in the
-// flat gradient buffer (see FlatParameters). The tape is cleared by backward() and clear_tape().
+// Each differentiable op that sees an input requiring gradients records one Node: edges to the
+// nodes that made its inputs (or to the leaf tensors themselves), the tensors its backward rule
+// reads (saved, as data only) and the rule. An output tensor owns its node, a node owns the nodes
+// of its inputs, so a graph lives exactly as long as something holds its result; an activation no
+// rule saved is freed as soon as the forward pass drops it.
+//
+// backward(root) runs the nodes `root` reaches, in reverse recording order (so every step runs
+// the same kernels in the same order), and releases each node, its saved tensors and its output
+// gradients right after its rule has run: activations are freed during the backward pass, and a
+// graph recorded beside it (another device, another model) is neither run nor touched. Gradients
+// accumulate into the leaves (TensorImpl::grad; parameters into their slice of the flat gradient
+// buffer, see FlatParameters).
 #pragma once
 
 #include <cstddef>
@@ -17,36 +24,47 @@
 
 namespace deepobs::autograd {
 
-// Given the gradients of the outputs (an undefined Tensor where an output got none), returns one
-// gradient per input (an undefined Tensor for an input that needs none). Runs under NoGrad.
-using BackwardFn = std::function<std::vector<Tensor>(const std::vector<Tensor>& grad_outputs)>;
+// What a backward rule is given. Rules run under NoGrad, so they may use the ops themselves.
+struct Grads {
+  // The gradient of each output (undefined where none arrived; never all undefined).
+  std::vector<Tensor> out;
+  // What the op saved for the rule, in the order it saved them.
+  std::vector<Tensor> saved;
+  // Per input: whether it wants a gradient.
+  std::vector<bool> wants;
+  // Per input: the leaf's own gradient buffer when it has one (a parameter packed by
+  // FlatParameters), else undefined. A rule may add the input's gradient into it itself (one
+  // fused kernel, no temporary) and return an undefined tensor for that input instead.
+  std::vector<Tensor> buffers;
+  const Tensor& g() const { return out[0]; }
+};
+// Returns one gradient per input (undefined for an input that gets none).
+using Rule = std::function<std::vector<Tensor>(const Grads&)>;
 
 // True when gradient recording is on for this thread (it is, unless a NoGrad guard is alive).
 bool grad_enabled();
-
 // True when an op over these inputs must record a node: recording is on and an input requires
 // gradients.
 bool needs_grad(std::initializer_list<Tensor> inputs);
 bool needs_grad(const std::vector<Tensor>& inputs);
 
-// Records a node and marks every output as requiring gradients. `op` names the op in messages.
-void record(const char* op, std::vector<Tensor> inputs, std::vector<Tensor> outputs,
-            BackwardFn backward);
-// Single-output convenience form: `backward` receives the output's gradient (always defined).
-void record(const char* op, std::vector<Tensor> inputs, const Tensor& output,
-            std::function<std::vector<Tensor>(const Tensor& grad_output)> backward);
+// Records the op `op` (its name in messages) whose `outputs` were computed from `inputs`: the
+// outputs require gradients from now on and own the node. `saved` is what `rule` reads; the rule
+// must not capture tensors itself (that would keep them, and possibly the graph, alive).
+void record(const char* op, const std::vector<Tensor>& inputs, const std::vector<Tensor>& outputs,
+            std::vector<Tensor> saved, Rule rule);
 
 // Back-propagates from `root`. With no grad_output, root must have one element and is seeded with
-// 1. Leaves that require gradients receive them (accumulated); the tape is cleared afterwards.
-// Throws deepobs::Error if root does not require gradients or a backward rule returns a gradient
-// whose shape, dtype or device differs from its input.
+// 1. Leaves that require gradients receive them (accumulated). Throws deepobs::Error if root does
+// not require gradients, if its graph was already back-propagated, or if a rule returns a
+// gradient whose shape differs from its input (the graph is released either way).
 void backward(const Tensor& root, const Tensor& grad_output = Tensor());
 
-// Drops every recorded node (e.g. after a forward pass whose gradient is not wanted).
-void clear_tape();
-// Number of recorded nodes, and the op names in recording order (for tests and profiling).
+// Nodes recorded and neither run by backward nor freed yet (for tests and leak checks), and their
+// op names in recording order; clear_tape() releases them all.
 std::size_t tape_size();
 std::vector<std::string> tape_ops();
+void clear_tape();
 
 // Turns recording off for its lifetime (evaluation, optimizer updates, backward rules). Nests.
 class NoGrad {
@@ -60,8 +78,8 @@ class NoGrad {
   bool previous_;
 };
 
-// Adds `g` into t's gradient: in place when t owns its gradient buffer, otherwise by replacing it
-// with a fresh sum (the previous one may alias another tensor's gradient).
+// Adds `g` into the leaf t's gradient: in place when t owns its gradient buffer, otherwise by
+// replacing it with a fresh sum (the previous one may alias another tensor's gradient).
 void accumulate_grad(const Tensor& t, const Tensor& g);
 
 }  // namespace deepobs::autograd

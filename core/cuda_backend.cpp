@@ -1,16 +1,13 @@
-// core/cuda_backend.h except conv_plans(), which lives with the convolution code
-// (core/cuda_backend_conv.cpp).
+// core/cuda_backend.h: the CUDA backend as the layers above core/ see it. Every function works in
+// every build: on the CPU (or without CUDA) queries are empty and setters do nothing.
 #include "core/cuda_backend.h"
 
 #include <chrono>
-#include <utility>
 
-#include "core/error.h"
-#if DEEPOBS_WITH_CUDA
-#include "kernels/cuda/context.h"
+#include "core/backend.h"
+#include "kernels/cuda/cudnn_conv.h"
 #include "kernels/cuda/events.h"
 #include "kernels/cuda/memory.h"
-#endif
 
 namespace deepobs::cuda_backend {
 namespace {
@@ -21,196 +18,146 @@ std::int64_t now_ns() {
       .count();
 }
 
-#if DEEPOBS_WITH_CUDA
-// The context of a CUDA device that this machine has (clear error otherwise).
-kernels::cuda::KernelContext& context_of(Device device) {
-  DEEPOBS_CHECK(device.index >= 0 && device.index < Device::cuda_device_count(), "device ",
-                device.str(), ": this machine has ", Device::cuda_device_count(),
-                " usable CUDA device(s)");
-  return kernels::cuda::context(device.index);
+bool on_gpu(Device device) {
+  return backend::kCuda && device.is_cuda();
 }
-#endif
+
+// A pair of CUDA events (start, stop), created together.
+std::pair<void*, void*> event_pair(Device device) {
+  if constexpr (backend::kCuda) {
+    auto& ctx = backend::context(device);
+    void* a = kernels::cuda::event_create(ctx);
+    try {
+      return {a, kernels::cuda::event_create(ctx)};
+    } catch (...) {
+      kernels::cuda::event_destroy(a);
+      throw;
+    }
+  }
+  return {nullptr, nullptr};
+}
 
 }  // namespace
 
 void set_policies(Device device, const Policies& policies) {
-  if (device.is_cpu()) return;
-#if DEEPOBS_WITH_CUDA
-  kernels::cuda::set_policies(context_of(device), {policies.deterministic, policies.tf32});
-#else
-  (void)policies;
-#endif
+  if constexpr (backend::kCuda) {
+    if (device.is_cuda())
+      kernels::cuda::set_policies(backend::context(device),
+                                  {policies.deterministic, policies.tf32});
+  }
 }
 
 Policies policies(Device device) {
-  if (device.is_cpu()) return {};
-#if DEEPOBS_WITH_CUDA
-  const auto& p = kernels::cuda::policies(context_of(device));
-  return {p.deterministic, p.tf32};
-#else
+  if constexpr (backend::kCuda) {
+    if (device.is_cuda()) {
+      const auto& p = kernels::cuda::policies(backend::context(device));
+      return {p.deterministic, p.tf32};
+    }
+  }
   return {};
-#endif
+}
+
+std::vector<ConvPlanRecord> conv_plans(Device device) {
+  std::vector<ConvPlanRecord> out;
+  if constexpr (backend::kCuda) {
+    if (device.is_cuda())
+      for (const auto& p : kernels::cuda::conv_plan_records(device.index))
+        out.push_back(ConvPlanRecord{p.operation, p.shape, p.algorithm, p.workspace_bytes});
+  }
+  return out;
 }
 
 MemoryStats memory_stats(Device device) {
-  if (device.is_cpu()) return {};
-#if DEEPOBS_WITH_CUDA
-  if (device.index < 0 || device.index >= Device::cuda_device_count()) return {};
-  const auto s = kernels::cuda::device_memory_stats(device.index);
-  return {s.current_bytes, s.peak_bytes, s.reserved_bytes, s.cuda_malloc_calls};
-#else
+  if constexpr (backend::kCuda) {
+    if (device.is_cuda() && device.index >= 0 && device.index < Device::cuda_device_count()) {
+      const auto s = kernels::cuda::device_memory_stats(device.index);
+      return {s.current_bytes, s.peak_bytes, s.reserved_bytes, s.cuda_malloc_calls};
+    }
+  }
   return {};
-#endif
 }
 
 void synchronize(Device device) {
-  if (device.is_cpu()) return;
-#if DEEPOBS_WITH_CUDA
-  kernels::cuda::synchronize(context_of(device));
-#endif
+  if constexpr (backend::kCuda) {
+    if (device.is_cuda()) kernels::cuda::synchronize(backend::context(device));
+  }
 }
 
 void* stream(Device device) {
-  if (device.is_cpu()) return nullptr;
-#if DEEPOBS_WITH_CUDA
-  return kernels::cuda::stream(context_of(device));
-#else
+  if constexpr (backend::kCuda) {
+    if (device.is_cuda()) return kernels::cuda::stream(backend::context(device));
+  }
   return nullptr;
-#endif
-}
-
-EventTimer::EventTimer(Device device) : device_(device) {
-#if DEEPOBS_WITH_CUDA
-  if (device_.is_cuda()) {
-    auto& ctx = context_of(device_);
-    start_event_ = kernels::cuda::event_create(ctx);
-    try {
-      stop_event_ = kernels::cuda::event_create(ctx);
-    } catch (...) {
-      kernels::cuda::event_destroy(start_event_);
-      throw;
-    }
-  }
-#endif
-}
-
-EventTimer::~EventTimer() {
-#if DEEPOBS_WITH_CUDA
-  kernels::cuda::event_destroy(start_event_);
-  kernels::cuda::event_destroy(stop_event_);
-#endif
-}
-
-void EventTimer::start() {
-#if DEEPOBS_WITH_CUDA
-  if (device_.is_cuda()) {
-    kernels::cuda::event_record(context_of(device_), start_event_);
-    return;
-  }
-#endif
-  host_start_ns_ = now_ns();
-}
-
-double EventTimer::stop_ms() {
-#if DEEPOBS_WITH_CUDA
-  if (device_.is_cuda()) {
-    auto& ctx = context_of(device_);
-    kernels::cuda::event_record(ctx, stop_event_);
-    return kernels::cuda::event_elapsed_ms(start_event_, stop_event_);
-  }
-#endif
-  return static_cast<double>(now_ns() - host_start_ns_) / 1e6;
 }
 
 IntervalTimer::IntervalTimer(Device device) : device_(device) {}
 
 IntervalTimer::~IntervalTimer() {
-#if DEEPOBS_WITH_CUDA
-  for (auto* list : {&pool_, &pending_})
-    for (auto& [a, b] : *list) {
+  if constexpr (backend::kCuda) {
+    pool_.insert(pool_.end(), pending_.begin(), pending_.end());
+    pool_.push_back(open_);
+    for (auto& [a, b] : pool_) {
       kernels::cuda::event_destroy(a);
       kernels::cuda::event_destroy(b);
     }
-  kernels::cuda::event_destroy(open_.first);
-  kernels::cuda::event_destroy(open_.second);
-#endif
+  }
 }
 
 void IntervalTimer::begin() {
   DEEPOBS_CHECK(!open_interval_, "IntervalTimer: begin() twice without end()");
   open_interval_ = true;
-#if DEEPOBS_WITH_CUDA
-  if (device_.is_cuda()) {
-    if (pending_.size() >= kMaxPending) {
-      const auto ms = collect_ms();  // bounds the pool; keeps the figures for the next call
-      done_ms_ = ms;
-    }
-    auto& ctx = context_of(device_);
-    if (pool_.empty()) {
-      void* a = kernels::cuda::event_create(ctx);
-      void* b = nullptr;
-      try {
-        b = kernels::cuda::event_create(ctx);
-      } catch (...) {
-        kernels::cuda::event_destroy(a);
-        throw;
-      }
-      pool_.emplace_back(a, b);
-    }
-    open_ = pool_.back();
-    pool_.pop_back();
-    kernels::cuda::event_record(ctx, open_.first);
-    return;
-  }
-#endif
   host_start_ns_ = now_ns();
+  if (!on_gpu(device_)) return;
+  if (pending_.size() >= kMaxPending) done_ms_ = collect_ms();  // bounds the pool
+  if (pool_.empty()) pool_.push_back(event_pair(device_));
+  open_ = pool_.back();
+  pool_.pop_back();
+  if constexpr (backend::kCuda) kernels::cuda::event_record(backend::context(device_), open_.first);
 }
 
 void IntervalTimer::end() {
   DEEPOBS_CHECK(open_interval_, "IntervalTimer: end() without begin()");
   open_interval_ = false;
-#if DEEPOBS_WITH_CUDA
-  if (device_.is_cuda()) {
-    kernels::cuda::event_record(context_of(device_), open_.second);
-    pending_.push_back(open_);
-    open_ = {nullptr, nullptr};
+  if (!on_gpu(device_)) {
+    done_ms_.push_back(static_cast<double>(now_ns() - host_start_ns_) / 1e6);
     return;
   }
-#endif
-  done_ms_.push_back(static_cast<double>(now_ns() - host_start_ns_) / 1e6);
+  if constexpr (backend::kCuda)
+    kernels::cuda::event_record(backend::context(device_), open_.second);
+  pending_.push_back(open_);
+  open_ = {nullptr, nullptr};
 }
 
 std::vector<double> IntervalTimer::collect_ms() {
   std::vector<double> out = std::move(done_ms_);
   done_ms_.clear();
-#if DEEPOBS_WITH_CUDA
-  for (auto& pair : pending_) {
-    out.push_back(kernels::cuda::event_elapsed_ms(pair.first, pair.second));
-    pool_.push_back(pair);
+  if constexpr (backend::kCuda) {
+    for (auto& pair : pending_) {
+      out.push_back(kernels::cuda::event_elapsed_ms(pair.first, pair.second));
+      pool_.push_back(pair);
+    }
   }
   pending_.clear();
-#endif
   return out;
 }
 
 ScalarReadback::ScalarReadback(Device device) : device_(device) {}
 
 ScalarReadback::~ScalarReadback() {
-#if DEEPOBS_WITH_CUDA
-  // Copies still in flight write into the pinned slots: let them land before freeing.
-  for (Slot& s : queue_)
-    if (s.event) {
+  if constexpr (backend::kCuda) {
+    // Copies still in flight write into the pinned slots: let them land before freeing.
+    for (Slot& s : queue_) {
       try {
-        kernels::cuda::event_synchronize(s.event);
+        if (s.event) kernels::cuda::event_synchronize(s.event);
       } catch (...) {  // a failed device: nothing left to wait for
       }
     }
-  for (auto* list : {&free_, &queue_})
-    for (Slot& s : *list) {
-      if (s.event) kernels::cuda::event_destroy(s.event);
-      if (s.pinned) kernels::cuda::host_pinned_deallocate(s.pinned);
-    }
-#endif
+    for (auto* list : {&free_, &queue_})
+      for (Slot& s : *list) {
+        if (s.event) kernels::cuda::event_destroy(s.event);
+        if (s.pinned) kernels::cuda::host_pinned_deallocate(s.pinned);
+      }
+  }
 }
 
 void ScalarReadback::push(const Tensor& t) {
@@ -223,18 +170,19 @@ void ScalarReadback::push(const Tensor& t) {
     slot = free_.back();
     free_.pop_back();
   }
-#if DEEPOBS_WITH_CUDA
-  if (device_.is_cuda()) {
-    auto& ctx = context_of(device_);
-    if (!slot.pinned) slot.pinned = kernels::cuda::host_pinned_allocate(sizeof(double));
-    if (!slot.event) slot.event = kernels::cuda::event_create(ctx);
-    slot.f64 = t.dtype() == DType::F64;
-    kernels::cuda::copy_device_to_host_async(device_.index, slot.pinned, t.raw_data(), t.nbytes());
-    kernels::cuda::event_record(ctx, slot.event);
-    queue_.push_back(slot);
-    return;
+  if constexpr (backend::kCuda) {
+    if (device_.is_cuda()) {
+      auto& ctx = backend::context(device_);
+      if (!slot.pinned) slot.pinned = kernels::cuda::host_pinned_allocate(sizeof(double));
+      if (!slot.event) slot.event = kernels::cuda::event_create(ctx);
+      slot.f64 = t.dtype() == DType::F64;
+      kernels::cuda::copy_device_to_host_async(device_.index, slot.pinned, t.raw_data(),
+                                               t.nbytes());
+      kernels::cuda::event_record(ctx, slot.event);
+      queue_.push_back(slot);
+      return;
+    }
   }
-#endif
   slot.value = t.item();
   queue_.push_back(slot);
 }
@@ -244,13 +192,13 @@ double ScalarReadback::pop() {
   Slot slot = queue_.front();
   queue_.erase(queue_.begin());
   double value = slot.value;
-#if DEEPOBS_WITH_CUDA
-  if (device_.is_cuda()) {
-    kernels::cuda::event_synchronize(slot.event);
-    value = slot.f64 ? *static_cast<const double*>(slot.pinned)
-                     : static_cast<double>(*static_cast<const float*>(slot.pinned));
+  if constexpr (backend::kCuda) {
+    if (device_.is_cuda()) {
+      kernels::cuda::event_synchronize(slot.event);
+      value = slot.f64 ? *static_cast<const double*>(slot.pinned)
+                       : static_cast<double>(*static_cast<const float*>(slot.pinned));
+    }
   }
-#endif
   free_.push_back(slot);
   return value;
 }

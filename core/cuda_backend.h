@@ -51,25 +51,6 @@ void synchronize(Device device);
 // timing (CUDA events are recorded on it).
 void* stream(Device device);
 
-// Elapsed milliseconds between two points on the device's stream, measured with CUDA events:
-// `EventTimer t(dev); t.start(); …; double ms = t.stop_ms();` — stop_ms synchronises on the stop
-// event. On the CPU it measures host wall time.
-class EventTimer {
- public:
-  explicit EventTimer(Device device);
-  ~EventTimer();
-  EventTimer(const EventTimer&) = delete;
-  EventTimer& operator=(const EventTimer&) = delete;
-  void start();
-  double stop_ms();
-
- private:
-  Device device_;
-  void* start_event_ = nullptr;  // cudaEvent_t
-  void* stop_event_ = nullptr;
-  std::int64_t host_start_ns_ = 0;
-};
-
 // Times many intervals on a device's stream without synchronising inside them: begin()/end()
 // record a pair of pooled CUDA events (host clock readings on the CPU), and collect_ms() waits
 // for the recorded intervals and returns their durations in order. So a training step can be

@@ -1,9 +1,7 @@
 #include "core/device.h"
 
-#include "core/error.h"
-#if DEEPOBS_WITH_CUDA
+#include "core/backend.h"
 #include "kernels/cuda/device_query.h"
-#endif
 
 namespace deepobs {
 
@@ -12,21 +10,17 @@ std::string Device::str() const {
 }
 
 bool Device::cuda_built() {
-#if DEEPOBS_WITH_CUDA
-  return true;
-#else
-  return false;
-#endif
+  return backend::kCuda;
 }
 
 int Device::cuda_device_count() {
-#if DEEPOBS_WITH_CUDA
-  // Asked once: the answer cannot change during a run and the first call initialises the driver.
-  static const int count = kernels::cuda::device_count_noexcept();
-  return count;
-#else
-  return 0;
-#endif
+  if constexpr (backend::kCuda) {
+    // Asked once: the answer cannot change during a run and the first call initialises the driver.
+    static const int count = kernels::cuda::device_count_noexcept();
+    return count;
+  } else {
+    return 0;
+  }
 }
 
 bool Device::cuda_available() {

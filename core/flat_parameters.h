@@ -4,7 +4,8 @@
 // re-points the parameter tensors at their segment, so every existing handle (layers keep copies)
 // sees the flat storage. Gradients accumulate into the matching segment of the gradient buffer.
 // zero_grad is one memset and an optimizer step one loop/kernel over the buffer; plugins receive
-// the two pointers and the segment table.
+// the two pointers and the segment table. params() is itself a leaf whose gradient buffer is
+// grads(), so an op over all parameters at once (ops::l2_penalty) adds its gradient in place.
 #pragma once
 
 #include <cstdint>

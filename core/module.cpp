@@ -3,23 +3,9 @@
 namespace deepobs {
 
 std::string_view param_kind_name(ParamKind kind) {
-  switch (kind) {
-    case ParamKind::Weight:
-      return "weight";
-    case ParamKind::Bias:
-      return "bias";
-    case ParamKind::ConvWeight:
-      return "conv_weight";
-    case ParamKind::NormScale:
-      return "norm_scale";
-    case ParamKind::NormShift:
-      return "norm_shift";
-    case ParamKind::Embedding:
-      return "embedding";
-    case ParamKind::Recurrent:
-      return "recurrent";
-  }
-  return "?";
+  constexpr std::string_view names[] = {"weight",     "bias",      "conv_weight", "norm_scale",
+                                        "norm_shift", "embedding", "recurrent"};
+  return names[static_cast<int>(kind)];
 }
 
 void Module::check_new_name(const std::string& name) const {
@@ -49,10 +35,16 @@ Tensor Module::register_buffer(const std::string& name, Tensor value) {
   return value;
 }
 
+Tensor Module::register_state(const std::string& name, Tensor value) {
+  register_buffer(name, value);
+  states_.push_back(value);
+  return value;
+}
+
 void Module::add_child(const std::string& name, std::unique_ptr<Module> child) {
   check_new_name(name);
   DEEPOBS_CHECK(child != nullptr, "register_module: '", name, "' is null");
-  child->set_training(training_);
+  child->set_mode(mode_);
   children_.emplace_back(name, std::move(child));
 }
 
@@ -89,10 +81,27 @@ std::int64_t Module::parameter_count() {
   return n;
 }
 
-void Module::set_training(bool on) {
-  training_ = on;
+void Module::set_mode(ForwardMode mode) {
+  mode_ = mode;
   for (auto& [_, c] : children_)
-    c->set_training(on);
+    c->set_mode(mode);
+}
+
+void Module::reset_state() {
+  for (const Tensor& s : states_)
+    s.fill(0.0);
+  for (auto& [_, c] : children_)
+    c->reset_state();
+}
+
+void Module::to(Device device) {
+  const auto move = [&](const Tensor& t) {
+    if (t.defined() && t.device() != device) t.set_data(t.to(device));
+  };
+  for (const auto& p : named_parameters())
+    move(p.param->tensor);
+  for (const auto& b : named_buffers())
+    move(*b.buffer);
 }
 
 }  // namespace deepobs

@@ -1,8 +1,10 @@
 // Module and Parameter: the containers models are built from.
 //
-// A Module registers named parameters (trainable tensors with tags), buffers (non-trainable state
-// such as batch-norm running statistics) and child modules, all in registration order. Names are
-// joined with '/' down the tree ("conv1/weight"), matching the segment table of FlatParameters.
+// A Module registers named parameters (trainable tensors with tags), buffers (non-trainable
+// tensors that belong to the model: batch-norm running statistics, constants, step counters),
+// per-phase state (an LSTM's carried state, zeroed at every phase start) and child modules, all
+// in registration order. Names are joined with '/' down the tree ("conv1/weight"), matching the
+// segment table of FlatParameters.
 #pragma once
 
 #include <memory>
@@ -43,6 +45,16 @@ struct NamedBuffer {
   Tensor* buffer;
 };
 
+// How a forward pass runs, set for the whole tree by the one caller that decides it
+// (problems::Problem::forward):
+//   Train   — training behaviour (dropout on, batch norm on batch statistics and updating its
+//             running statistics), random draws of a new step;
+//   Eval    — inference behaviour (no dropout, batch norm on its running statistics);
+//   Closure — what an optimizer's loss closure evaluates: training behaviour with the draws of the
+//             step it belongs to and no update of running statistics, so that it is the same
+//             function the step differentiated, however often it is called.
+enum class ForwardMode { Train, Eval, Closure };
+
 class Module {
  public:
   Module() = default;
@@ -54,8 +66,10 @@ class Module {
   // handle sharing its data. Throws deepobs::Error on an empty or duplicate name or a
   // non-floating tensor.
   Tensor register_parameter(const std::string& name, Tensor value, ParamTags tags);
-  // Registers non-trainable state that belongs to the model (e.g. running means).
+  // Registers a non-trainable tensor that belongs to the model (e.g. running means).
   Tensor register_buffer(const std::string& name, Tensor value);
+  // Registers per-phase state (an LSTM's carried state): a buffer that reset_state() zeroes.
+  Tensor register_state(const std::string& name, Tensor value);
   // Takes ownership of a child module and returns a reference to it.
   template <class M>
   M& register_module(const std::string& name, std::unique_ptr<M> child) {
@@ -66,13 +80,20 @@ class Module {
 
   // All parameters of this module and its children, depth-first in registration order.
   std::vector<NamedParameter> named_parameters();
+  // Buffers and per-phase state, depth-first in registration order.
   std::vector<NamedBuffer> named_buffers();
   // Total number of trainable scalars.
   std::int64_t parameter_count();
 
-  // Training mode switches dropout and batch norm; recursive.
-  void set_training(bool on);
-  bool training() const { return training_; }
+  // The forward mode of this module and all its children.
+  void set_mode(ForwardMode mode);
+  ForwardMode mode() const { return mode_; }
+  bool training() const { return mode_ != ForwardMode::Eval; }
+  // Zeroes every registered state tensor of the tree.
+  void reset_state();
+  // Moves every parameter, buffer and state tensor to `device`; the tensors' implementations are
+  // re-pointed (Tensor::set_data), so the handles layers keep follow. Before the first backward.
+  void to(Device device);
 
  private:
   void add_child(const std::string& name, std::unique_ptr<Module> child);
@@ -82,8 +103,9 @@ class Module {
 
   std::vector<std::pair<std::string, Parameter>> parameters_;
   std::vector<std::pair<std::string, Tensor>> buffers_;
+  std::vector<Tensor> states_;  // the buffers that reset_state() zeroes
   std::vector<std::pair<std::string, std::unique_ptr<Module>>> children_;
-  bool training_ = true;
+  ForwardMode mode_ = ForwardMode::Train;
 };
 
 }  // namespace deepobs

@@ -22,11 +22,4 @@ std::string shape_str(const Shape& shape) {
   return s + "]";
 }
 
-std::vector<std::int64_t> shape_strides(const Shape& shape) {
-  std::vector<std::int64_t> strides(shape.size(), 1);
-  for (int i = static_cast<int>(shape.size()) - 2; i >= 0; --i)
-    strides[i] = strides[i + 1] * shape[i + 1];
-  return strides;
-}
-
 }  // namespace deepobs

@@ -13,7 +13,5 @@ using Shape = std::vector<std::int64_t>;
 std::int64_t shape_numel(const Shape& shape);
 // "[2,3,8,8]".
 std::string shape_str(const Shape& shape);
-// Row-major strides in elements.
-std::vector<std::int64_t> shape_strides(const Shape& shape);
 
 }  // namespace deepobs

@@ -3,95 +3,36 @@
 #include <cmath>
 #include <cstring>
 
-#if DEEPOBS_WITH_CUDA
-#include "kernels/cuda/context.h"
+#include "core/backend.h"
 #include "kernels/cuda/copy.h"
 #include "kernels/cuda/memory.h"
-#endif
 
 namespace deepobs {
 namespace {
 
-std::shared_ptr<detail::TensorImpl> make_impl(const Shape& shape, DType dtype, Device device) {
+std::shared_ptr<detail::TensorImpl> make_impl(std::shared_ptr<Storage> storage, std::int64_t offset,
+                                              const Shape& shape, DType dtype) {
   auto impl = std::make_shared<detail::TensorImpl>();
-  const auto n = shape_numel(shape);
-  impl->storage =
-      std::make_shared<Storage>(static_cast<std::size_t>(n) * dtype_size(dtype), device);
+  impl->storage = std::move(storage);
+  impl->offset = offset;
   impl->shape = shape;
   impl->dtype = dtype;
   return impl;
 }
 
-void require_cpu(const char* what, const Tensor& t) {
-  DEEPOBS_CHECK(t.device().is_cpu(), what, ": needs a CPU tensor, got ", t.str(),
-                " (the CUDA backend is not part of this build)");
-}
-
-#if DEEPOBS_WITH_CUDA
 kernels::cuda::ElementType element_type(DType d) {
-  switch (d) {
-    case DType::F32:
-      return kernels::cuda::ElementType::kF32;
-    case DType::F64:
-      return kernels::cuda::ElementType::kF64;
-    case DType::I32:
-      return kernels::cuda::ElementType::kI32;
-    case DType::I64:
-      return kernels::cuda::ElementType::kI64;
-    case DType::U8:
-      return kernels::cuda::ElementType::kU8;
-  }
-  throw Error(cat("unknown dtype ", static_cast<int>(d)));
-}
-
-// Copies nbytes between any two devices (either may be the CPU). Transfers that involve the host
-// return once the data has arrived; device-to-device copies on one device are stream-ordered.
-void copy_bytes(Device dst_dev, void* dst, Device src_dev, const void* src, std::size_t nbytes) {
-  if (nbytes == 0) return;
-  if (dst_dev.is_cpu() && src_dev.is_cpu()) {
-    if (dst != src) std::memmove(dst, src, nbytes);
-  } else if (src_dev.is_cpu()) {
-    kernels::cuda::copy_host_to_device(dst_dev.index, dst, src, nbytes);
-  } else if (dst_dev.is_cpu()) {
-    kernels::cuda::copy_device_to_host(src_dev.index, dst, src, nbytes);
-  } else if (dst != src || dst_dev != src_dev) {
-    kernels::cuda::copy_between_devices(dst_dev.index, dst, src_dev.index, src, nbytes);
-  }
-}
-#endif
-
-// Calls f(T*) with the typed pointer of a CPU tensor.
-template <class F>
-void dispatch_all(const Tensor& t, F&& f) {
-  switch (t.dtype()) {
-    case DType::F32:
-      f(t.data<float>());
-      return;
-    case DType::F64:
-      f(t.data<double>());
-      return;
-    case DType::I32:
-      f(t.data<std::int32_t>());
-      return;
-    case DType::I64:
-      f(t.data<std::int64_t>());
-      return;
-    case DType::U8:
-      f(t.data<std::uint8_t>());
-      return;
-  }
+  return static_cast<kernels::cuda::ElementType>(static_cast<int>(d));  // same order
 }
 
 }  // namespace
 
 Tensor Tensor::empty(const Shape& shape, DType dtype, Device device) {
-  return Tensor(make_impl(shape, dtype, device));
+  const auto bytes = static_cast<std::size_t>(shape_numel(shape)) * dtype_size(dtype);
+  return Tensor(make_impl(std::make_shared<Storage>(bytes, device), 0, shape, dtype));
 }
 
 Tensor Tensor::zeros(const Shape& shape, DType dtype, Device device) {
-  Tensor t = empty(shape, dtype, device);
-  t.fill(0.0);
-  return t;
+  return full(shape, 0.0, dtype, device);
 }
 
 Tensor Tensor::ones(const Shape& shape, DType dtype, Device device) {
@@ -124,12 +65,8 @@ template Tensor Tensor::from_vector(const std::vector<std::int64_t>&, const Shap
 template Tensor Tensor::from_vector(const std::vector<std::uint8_t>&, const Shape&);
 
 Tensor Tensor::wrap(void* data, const Shape& shape, DType dtype, Device device) {
-  auto impl = std::make_shared<detail::TensorImpl>();
-  impl->storage =
-      Storage::wrap(data, static_cast<std::size_t>(shape_numel(shape)) * dtype_size(dtype), device);
-  impl->shape = shape;
-  impl->dtype = dtype;
-  return Tensor(std::move(impl));
+  const auto bytes = static_cast<std::size_t>(shape_numel(shape)) * dtype_size(dtype);
+  return Tensor(make_impl(Storage::wrap(data, bytes, device), 0, shape, dtype));
 }
 
 std::int64_t Tensor::size(std::int64_t d) const {
@@ -167,9 +104,9 @@ template <class T>
 std::vector<T> Tensor::to_vector() const {
   // A device tensor is copied to the host first (this synchronises with its stream).
   if (defined() && device().is_cuda()) return to(Device::cpu()).to_vector<T>();
-  require_cpu("Tensor::to_vector", *this);
   std::vector<T> out(static_cast<std::size_t>(numel()));
-  dispatch_all(*this, [&](auto* p) {
+  visit_dtype(dtype(), [&](auto s) {
+    const auto* p = static_cast<const decltype(s)*>(raw_data());
     for (std::size_t k = 0; k < out.size(); ++k)
       out[k] = static_cast<T>(p[k]);
   });
@@ -189,27 +126,21 @@ double Tensor::item() const {
 Tensor Tensor::view(const Shape& new_shape) const {
   DEEPOBS_CHECK(shape_numel(new_shape) == numel(), "view: cannot view ", str(), " as ",
                 shape_str(new_shape), " (element counts differ)");
-  auto v = std::make_shared<detail::TensorImpl>();
-  v->storage = impl().storage;
-  v->offset = impl().offset;
-  v->shape = new_shape;
-  v->dtype = dtype();
-  return Tensor(std::move(v));
+  return Tensor(make_impl(impl().storage, impl().offset, new_shape, dtype()));
 }
 
 Tensor Tensor::narrow0(std::int64_t start, std::int64_t length) const {
   DEEPOBS_CHECK(dim() >= 1, "narrow0: needs at least one dimension, got ", str());
   DEEPOBS_CHECK(start >= 0 && length >= 0 && start + length <= shape()[0], "narrow0: rows [", start,
                 ", ", start + length, ") out of range for ", str());
-  auto v = std::make_shared<detail::TensorImpl>();
-  v->storage = impl().storage;
   Shape s = shape();
   const std::int64_t row = s[0] == 0 ? 0 : numel() / s[0];
   s[0] = length;
-  v->offset = impl().offset + start * row;
-  v->shape = std::move(s);
-  v->dtype = dtype();
-  return Tensor(std::move(v));
+  return Tensor(make_impl(impl().storage, impl().offset + start * row, s, dtype()));
+}
+
+Tensor Tensor::detach() const {
+  return view(shape());
 }
 
 Tensor Tensor::clone() const {
@@ -220,32 +151,28 @@ Tensor Tensor::clone() const {
 
 Tensor Tensor::to(DType target) const {
   Tensor out = empty(shape(), target, device());
-#if DEEPOBS_WITH_CUDA
-  // On the device: one conversion kernel on the stream (used per batch by the data path, so no
-  // host round trip).
-  if (device().is_cuda()) {
-    kernels::cuda::convert(kernels::cuda::context(device().index), raw_data(),
-                           element_type(dtype()), out.raw_data(), element_type(target), numel());
-    return out;
-  }
-#endif
-  require_cpu("Tensor::to(dtype)", *this);
-  const auto n = static_cast<std::size_t>(numel());
-  dispatch_all(*this, [&](auto* src) {
-    dispatch_all(out, [&](auto* dst) {
-      using D = std::remove_pointer_t<decltype(dst)>;
-      for (std::size_t k = 0; k < n; ++k)
-        dst[k] = static_cast<D>(src[k]);
-    });
+  const auto n = numel();
+  backend::launch_any("Tensor::to(dtype)", *this, [&](auto b) {
+    if constexpr (decltype(b)::is_cpu) {
+      visit_dtype(dtype(), [&](auto s) {
+        visit_dtype(target, [&](auto d) {
+          const auto* src = static_cast<const decltype(s)*>(raw_data());
+          auto* dst = static_cast<decltype(d)*>(out.raw_data());
+          for (std::int64_t k = 0; k < n; ++k)
+            dst[k] = static_cast<decltype(d)>(src[k]);
+        });
+      });
+    } else {
+      // One conversion kernel on the stream (the GPU data path converts each batch this way).
+      kernels::cuda::convert(b.ctx, raw_data(), element_type(dtype()), out.raw_data(),
+                             element_type(target), n);
+    }
   });
   return out;
 }
 
 Tensor Tensor::to(Device target) const {
   if (target == device()) return clone();
-#if !DEEPOBS_WITH_CUDA
-  require_cpu("Tensor::to(device)", *this);
-#endif
   Tensor out = empty(shape(), dtype(), target);  // throws for a device this build lacks
   out.copy_from(*this);
   return out;
@@ -254,35 +181,23 @@ Tensor Tensor::to(Device target) const {
 void Tensor::copy_from(const Tensor& src) const {
   DEEPOBS_CHECK(src.shape() == shape() && src.dtype() == dtype(), "copy_from: source ", src.str(),
                 " does not match destination ", str());
-#if DEEPOBS_WITH_CUDA
-  copy_bytes(device(), raw_data(), src.device(), src.raw_data(), nbytes());
-#else
-  require_cpu("copy_from", *this);
-  require_cpu("copy_from", src);
-  if (nbytes() && raw_data() != src.raw_data()) std::memmove(raw_data(), src.raw_data(), nbytes());
-#endif
+  backend::copy_bytes(device(), raw_data(), src.device(), src.raw_data(), nbytes());
 }
 
 void Tensor::fill(double value) const {
-#if DEEPOBS_WITH_CUDA
-  if (device().is_cuda()) {
-    // Zero (FlatParameters::zero_grad, Tensor::zeros) is one memset on the stream.
-    if (value == 0.0 && !std::signbit(value)) {
-      kernels::cuda::memset_zero(device().index, raw_data(), nbytes());
+  const auto n = numel();
+  backend::launch_any("fill", *this, [&](auto b) {
+    if constexpr (decltype(b)::is_cpu) {
+      visit_dtype(dtype(), [&](auto s) {
+        auto* p = static_cast<decltype(s)*>(raw_data());
+        for (std::int64_t k = 0; k < n; ++k)
+          p[k] = static_cast<decltype(s)>(value);
+      });
+    } else if (value == 0.0 && !std::signbit(value)) {
+      kernels::cuda::memset_zero(device().index, raw_data(), nbytes());  // zero_grad: one memset
     } else {
-      kernels::cuda::fill(kernels::cuda::context(device().index), raw_data(), element_type(dtype()),
-                          numel(), value);
+      kernels::cuda::fill(b.ctx, raw_data(), element_type(dtype()), n, value);
     }
-    return;
-  }
-#endif
-  require_cpu("fill", *this);
-  const auto n = static_cast<std::size_t>(numel());
-  dispatch_all(*this, [&](auto* p) {
-    using T = std::remove_pointer_t<decltype(p)>;
-    const T v = static_cast<T>(value);
-    for (std::size_t k = 0; k < n; ++k)
-      p[k] = v;
   });
 }
 
@@ -290,11 +205,19 @@ bool Tensor::same_storage(const Tensor& other) const {
   return defined() && other.defined() && impl().storage == other.impl().storage;
 }
 
+void Tensor::set_data(const Tensor& source) const {
+  auto& i = impl();
+  DEEPOBS_CHECK(source.shape() == shape() && source.dtype() == dtype(), "set_data: ", source.str(),
+                " cannot replace the data of ", str());
+  DEEPOBS_CHECK(!i.grad_fn && (!i.grad || i.grad_is_buffer), "set_data: ", str(),
+                " is part of a recorded graph or has a gradient");
+  i.storage = source.impl().storage;
+  i.offset = source.impl().offset;
+}
+
 Tensor& Tensor::set_requires_grad(bool on) {
   DEEPOBS_CHECK(!on || is_floating(dtype()),
-                "set_requires_grad: only floating tensors can have "
-                "gradients, got ",
-                str());
+                "set_requires_grad: only floating tensors can have gradients, got ", str());
   impl().requires_grad = on;
   return *this;
 }

@@ -11,15 +11,17 @@
 #include <string>
 #include <vector>
 
+#include "core/allocator.h"
 #include "core/device.h"
 #include "core/dtype.h"
 #include "core/error.h"
 #include "core/shape.h"
-#include "core/storage.h"
 
 namespace deepobs {
 
-class Tensor;
+namespace autograd {
+struct Node;
+}
 
 namespace detail {
 struct TensorImpl {
@@ -28,7 +30,12 @@ struct TensorImpl {
   Shape shape;
   DType dtype = DType::F32;
   bool requires_grad = false;
-  // Accumulated gradient (same shape, dtype, device). Undefined until backward reaches it.
+  // The graph node that produced this tensor and which of its outputs it is; null for leaves and
+  // for tensors made without recording (core/autograd.h).
+  std::shared_ptr<autograd::Node> grad_fn;
+  int output_index = 0;
+  // Accumulated gradient of a leaf (same shape, dtype, device). Undefined until backward reaches
+  // it.
   std::shared_ptr<TensorImpl> grad;
   // True when `grad` is a buffer this tensor owns exclusively (e.g. a view into the flat gradient
   // buffer) and may be accumulated into in place; false when it may alias another tensor.
@@ -95,9 +102,16 @@ class Tensor {
   // Sets every element to `value`.
   void fill(double value) const;
   bool same_storage(const Tensor& other) const;
+  // Makes this tensor (every handle sharing its implementation) use the memory of `source` (same
+  // shape and dtype, any device) from now on: how a model is moved to a device or packed into a
+  // flat buffer. Not for tensors that are part of a recorded graph or already have a gradient.
+  void set_data(const Tensor& source) const;
 
   // ---- autograd ----
   bool requires_grad() const { return impl().requires_grad; }
+  // The same data without its place in a graph: no gradient flows through the result (an LSTM's
+  // carried state, a target). Shares storage with this tensor.
+  Tensor detach() const;
   // Marks a leaf as trainable (its gradient is accumulated by backward()).
   Tensor& set_requires_grad(bool on);
   // The accumulated gradient, or an undefined tensor before backward reached this tensor.

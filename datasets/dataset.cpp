@@ -133,6 +133,7 @@ InMemoryDataSet::InMemoryDataSet(InMemorySpec spec, const DataSetOptions& option
   train_ = on_device(train_, device_);
   valid_ = on_device(valid_, device_);
   test_ = on_device(test_, device_);
+  cursor_ = Tensor::zeros({1}, DType::I64, device_);
 }
 
 bool InMemoryDataSet::has_phase(Phase phase) const {
@@ -179,6 +180,7 @@ void InMemoryDataSet::start(Phase phase) {
   if (order_.defined() && !device_.is_cpu()) order_ = order_.to(device_);
   phase_ = phase;
   next_batch_ = 0;
+  cursor_.fill(0.0);
   started_ = true;
 }
 
@@ -190,11 +192,13 @@ Phase InMemoryDataSet::phase() const {
 bool InMemoryDataSet::next(Batch& batch) {
   DEEPOBS_CHECK(started_, name_, ": next() called before start()");
   if (next_batch_ >= pass_batches_) return false;
-  const std::int64_t first = next_batch_ * batch_size_;
+  // Where the batch starts is read by the gather kernels from cursor_ in device memory and
+  // advanced there (capture-ready: a replayed step gathers the next batch).
   Batch out;
-  out.inputs = ops::gather_examples(source_->inputs, order_, first, batch_size_, u8_divisor_);
+  out.inputs = ops::gather_examples(source_->inputs, order_, cursor_, batch_size_, u8_divisor_);
   if (source_->labels.defined())
-    out.labels = ops::gather_labels(source_->labels, order_, first, batch_size_);
+    out.labels = ops::gather_labels(source_->labels, order_, cursor_, batch_size_);
+  ops::advance_(cursor_, batch_size_);
   ++next_batch_;
   transform(out, phase_);
   batch = std::move(out);

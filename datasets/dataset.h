@@ -158,6 +158,7 @@ class InMemoryDataSet : public DataSet {
   Tensor order_;  // i64 [n] permutation on device_ for Train/TrainEval; undefined: stored order
   std::int64_t pass_batches_ = 0;
   std::int64_t next_batch_ = 0;
+  Tensor cursor_;  // i64 [1] on device_: the first position of the next batch in the pass
 };
 
 }  // namespace deepobs::datasets

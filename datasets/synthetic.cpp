@@ -2,7 +2,7 @@
 
 #include <vector>
 
-#include "core/random/random_state.h"
+#include "datasets/random_state.h"
 
 namespace deepobs::datasets {
 namespace {

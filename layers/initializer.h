@@ -4,8 +4,8 @@
 
 #include <string>
 
-#include "core/init.h"
 #include "core/random/philox_generator.h"
+#include "layers/init.h"
 
 namespace deepobs::layers {
 

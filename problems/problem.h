@@ -1,19 +1,24 @@
 // A DeepOBS test problem: a model, its data set, its per-example loss and metric, its defaults.
 //
 // The registry (problems/registry.h) describes every problem with a ProblemInfo and builds it;
-// the runner only sees this interface:
+// the runner only sees this interface, and the problem owns its lifecycle:
 //
 //   auto p = build_problem("fmnist_2c2d", config);
-//   p->data().start(Phase::Train);
-//   for (Batch b; p->data().next(b);) { auto out = p->evaluate(b, /*training=*/true); ... }
+//   p->start(Phase::Train);            // resets per-phase state, starts the data pass
+//   for (Batch b; p->next(b);) {
+//     auto r = p->forward(b, ForwardMode::Train);   // the one place the mode is set
+//     autograd::backward(r.loss);                   // gradients land in p->flat().grads()
+//     ...                                           // the loss closure: forward(b, Closure)
+//   }
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 
-#include "core/module.h"
+#include "core/flat_parameters.h"
 #include "datasets/dataset.h"
 
 namespace deepobs::problems {
@@ -50,13 +55,21 @@ class ProblemModel : public Module {
  public:
   struct Output {
     Tensor losses;  // [B] per-example losses, recorded by autograd
-    // Batch mean of argmax == label, for classifiers, in inference mode only (training ==
-    // false): the training loop never reads it, and on a GPU it would cost a device-to-host copy
-    // and a synchronisation every step.
+    // Batch mean of argmax == label, for classifiers, in Eval mode only: the training loop never
+    // reads it, and on a GPU it would cost a device-to-host copy and a synchronisation every step.
     std::optional<double> accuracy;
   };
-  // `training` is true only in phase Train (dropout and batch norm in training mode).
-  virtual Output forward(const datasets::Batch& batch, bool training) = 0;
+  ProblemModel();
+  // One forward pass in mode() (Problem::forward sets it).
+  virtual Output forward(const datasets::Batch& batch) = 0;
+  // The index of the current training step, in the model's device memory (i64 [1], −1 before the
+  // first): the call index of every random draw that belongs to a step (dropout masks, noise), so
+  // that Closure redraws the step's own numbers. Problem::forward advances it on the device at
+  // every Train forward (capture-ready: a replayed step advances it too).
+  const Tensor& step() const { return step_; }
+
+ private:
+  Tensor step_;
 };
 
 // The value the runner optimises and logs for one batch (SPEC §1.2):
@@ -68,17 +81,25 @@ struct BatchResult {
 
 class Problem {
  public:
+  // Packs the model's parameters into flat buffers on the model's device.
   Problem(ProblemInfo info, std::unique_ptr<ProblemModel> model,
           std::unique_ptr<datasets::DataSet> data, double weight_decay);
   const ProblemInfo& info() const { return info_; }
   ProblemModel& model() { return *model_; }
   datasets::DataSet& data() { return *data_; }
+  FlatParameters& flat() { return *flat_; }
   double weight_decay() const { return weight_decay_; }
 
-  // Forward pass on one batch with the regulariser added. Sets the model's training mode.
-  BatchResult evaluate(const datasets::Batch& batch, bool training);
-  // (wd/2)·Σ‖W‖² over the parameters tagged regularised; an undefined tensor when there are none
-  // or wd is 0.
+  // Begins a pass over `phase`: zeroes the model's per-phase state (Module::register_state),
+  // then starts the data set's pass.
+  void start(datasets::Phase phase);
+  // The next batch of the pass into `batch`; false when the pass is over.
+  bool next(datasets::Batch& batch);
+  // One forward pass in `mode` (the one place a model's mode is set) with the regulariser added.
+  // Train advances the model's step counter first; Closure reuses the last Train step's draws.
+  BatchResult forward(const datasets::Batch& batch, ForwardMode mode);
+  // (wd/2)·Σ‖W‖² over the parameters tagged regularised, one fused op over the flat buffer; an
+  // undefined tensor when there are none or wd is 0.
   Tensor regularizer();
 
  private:
@@ -86,6 +107,24 @@ class Problem {
   std::unique_ptr<ProblemModel> model_;
   std::unique_ptr<datasets::DataSet> data_;
   double weight_decay_;
+  std::unique_ptr<FlatParameters> flat_;
+  Tensor l2_segments_;  // i64 [K, 2] (offset, length) of the regularised segments, on the device
 };
+
+// ---- helpers for the problem files ----
+
+// Per-example softmax cross-entropy of `logits` against the batch's labels, and the accuracy in
+// Eval mode.
+ProblemModel::Output classify(const Tensor& logits, const datasets::Batch& batch, ForwardMode mode);
+// A ProblemInfo with accuracy ("test_accuracies"), or a loss-only one ("test_losses").
+ProblemInfo classifier_info(std::string name, std::string dataset, std::string description,
+                            int batch_size, int epochs);
+ProblemInfo loss_only_info(std::string name, std::string dataset, std::string description,
+                           int batch_size, int epochs);
+// The data-set options of a run.
+datasets::DataSetOptions data_options(const ProblemConfig& config);
+// The data factory of an MNIST-format data set ("mnist", "fmnist") from the run's data root.
+std::function<std::unique_ptr<datasets::DataSet>(const ProblemConfig&)> mnist_data(
+    std::string dataset);
 
 }  // namespace deepobs::problems

@@ -197,7 +197,7 @@ int execute(const RunOptions& o, std::ostream& out, std::ostream& err) {
   config.validation = o.validation;
   config.device = device;
   auto problem = problems::build_problem(info.name, config);
-  FlatParameters flat(problem->model());
+  FlatParameters& flat = problem->flat();
   ProblemFacts facts;
   facts.name = info.name;
   facts.batch_size = batch_size;

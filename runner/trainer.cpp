@@ -24,13 +24,12 @@ struct PhaseMetrics {
 // Mean loss (regulariser included) and accuracy over one pass; the network in inference mode.
 PhaseMetrics evaluate_phase(problems::Problem& problem, Phase phase) {
   autograd::NoGrad no_grad;
-  auto& data = problem.data();
-  data.start(phase);
+  problem.start(phase);
   double loss_sum = 0, acc_sum = 0;
   std::int64_t batches = 0;
   bool has_acc = false;
-  for (datasets::Batch b; data.next(b);) {
-    const auto r = problem.evaluate(b, /*training=*/false);
+  for (datasets::Batch b; problem.next(b);) {
+    const auto r = problem.forward(b, ForwardMode::Eval);
     loss_sum += r.loss.item();
     if (r.accuracy) {
       acc_sum += *r.accuracy;
@@ -67,8 +66,9 @@ class EvalParamsSwap {
 };
 
 // The step's loss closure (StepContext::evaluate): forward (and backward) on the same batch at the
-// given or current parameters; the flat parameter and gradient buffers are restored afterwards,
-// so the optimizer still sees the step's own gradient.
+// given or current parameters, in Closure mode (the step's own dropout masks and noise, no update
+// of running statistics: the function the step differentiated); the flat parameter and gradient
+// buffers are restored afterwards, so the optimizer still sees the step's own gradient.
 double evaluate_same_batch(problems::Problem& problem, FlatParameters& flat,
                            const datasets::Batch& batch, const void* params_or_null,
                            void* grad_or_null) {
@@ -86,14 +86,14 @@ double evaluate_same_batch(problems::Problem& problem, FlatParameters& flat,
     if (grad_or_null) {
       saved_grads = grads.clone();
       flat.zero_grad();
-      const auto r = problem.evaluate(batch, /*training=*/true);
+      const auto r = problem.forward(batch, ForwardMode::Closure);
       loss = r.loss.item();
       autograd::backward(r.loss);
       Tensor::wrap(grad_or_null, shape, grads.dtype(), grads.device()).copy_from(grads);
       grads.copy_from(saved_grads);
     } else {
       autograd::NoGrad no_grad;
-      loss = problem.evaluate(batch, /*training=*/true).loss.item();
+      loss = problem.forward(batch, ForwardMode::Closure).loss.item();
     }
   } catch (...) {
     if (saved_grads.defined()) grads.copy_from(saved_grads);
@@ -157,7 +157,6 @@ TrainOutcome train(problems::Problem& problem, FlatParameters& flat, Optimizer& 
   std::vector<double> step_seconds;
   std::int64_t global_step = 0;
   TrainOutcome outcome = TrainOutcome::Completed;
-  auto& data = problem.data();
   const auto stopped = [&] { return config.stop && config.stop->load(); };
   const Device device = flat.params().device();
   cuda_backend::ScalarReadback losses(device);
@@ -184,9 +183,9 @@ TrainOutcome train(problems::Problem& problem, FlatParameters& flat, Optimizer& 
     }
     if (epoch == config.num_epochs) break;
     const double lr = schedule.at(epoch);
-    progress.epoch_start(epoch, config.num_epochs, data.batches(Phase::Train), lr);
+    progress.epoch_start(epoch, config.num_epochs, problem.data().batches(Phase::Train), lr);
     const auto epoch_start = Clock::now();
-    data.start(Phase::Train);
+    problem.start(Phase::Train);
     // Mini-batch losses come back through `losses`: on a GPU as an asynchronous copy handled one
     // step later (the device always has the next step queued, and no step waits for its own loss),
     // on the CPU at once. `in_flight` holds the (epoch step, global step) of each pending loss.
@@ -204,10 +203,10 @@ TrainOutcome train(problems::Problem& problem, FlatParameters& flat, Optimizer& 
         outcome = TrainOutcome::Diverged;
     };
     std::int64_t s = 0;
-    for (datasets::Batch b; data.next(b); ++s, ++global_step) {
+    for (datasets::Batch b; problem.next(b); ++s, ++global_step) {
       const auto t0 = Clock::now();
       flat.zero_grad();
-      const auto r = problem.evaluate(b, /*training=*/true);
+      const auto r = problem.forward(b, ForwardMode::Train);
       losses.push(r.loss);
       in_flight.emplace_back(s, global_step);
       autograd::backward(r.loss);

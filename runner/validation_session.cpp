@@ -17,7 +17,7 @@ ValidationSession::ValidationSession(const OptimizerInfo& info,
   config.batch_size = 128;
   config.seed = seed;
   problem_ = problems::build_problem(problem, config);
-  flat_ = std::make_unique<FlatParameters>(problem_->model());
+  flat_ = &problem_->flat();
   auto& data = problem_->data();
   facts_.name = problem;
   facts_.batch_size = config.batch_size;
@@ -42,13 +42,13 @@ double ValidationSession::evaluate_at(const void* params_or_null, void* grad_or_
   flat_->zero_grad();
   double loss = 0;
   if (grad_or_null != nullptr) {
-    const auto r = problem_->evaluate(batch_, /*training=*/true);
+    const auto r = problem_->forward(batch_, ForwardMode::Closure);
     loss = r.loss.item();
     autograd::backward(r.loss);
     Tensor::wrap(grad_or_null, shape, grads.dtype(), grads.device()).copy_from(grads);
   } else {
     autograd::NoGrad no_grad;
-    loss = problem_->evaluate(batch_, /*training=*/true).loss.item();
+    loss = problem_->forward(batch_, ForwardMode::Closure).loss.item();
   }
   params.copy_from(saved_params);
   grads.copy_from(saved_grads);
@@ -67,14 +67,13 @@ void ValidationSession::optimizer_step(double lr, double loss) {
 }
 
 double ValidationSession::step(double lr) {
-  auto& data = problem_->data();
-  if (!in_pass_ || !data.next(batch_)) {
-    data.start(datasets::Phase::Train);
-    DEEPOBS_CHECK(data.next(batch_), facts_.name, ": the training pass yields no batch");
+  if (!in_pass_ || !problem_->next(batch_)) {
+    problem_->start(datasets::Phase::Train);
+    DEEPOBS_CHECK(problem_->next(batch_), facts_.name, ": the training pass yields no batch");
     in_pass_ = true;
   }
   flat_->zero_grad();
-  const auto r = problem_->evaluate(batch_, /*training=*/true);
+  const auto r = problem_->forward(batch_, ForwardMode::Train);
   const double loss = r.loss.item();
   autograd::backward(r.loss);
   optimizer_step(lr, loss);
@@ -88,13 +87,12 @@ void ValidationSession::step_with_current_gradients(double lr) {
 
 double ValidationSession::test_loss() {
   autograd::NoGrad no_grad;
-  auto& data = problem_->data();
-  data.start(datasets::Phase::Test);
+  problem_->start(datasets::Phase::Test);
   in_pass_ = false;  // the training pass was abandoned
   double sum = 0;
   int batches = 0;
-  for (datasets::Batch b; batches < 8 && data.next(b); ++batches)
-    sum += problem_->evaluate(b, /*training=*/false).loss.item();
+  for (datasets::Batch b; batches < 8 && problem_->next(b); ++batches)
+    sum += problem_->forward(b, ForwardMode::Eval).loss.item();
   return sum / batches;
 }
 

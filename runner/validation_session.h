@@ -53,7 +53,7 @@ class ValidationSession {
   Hyperparameters hyperparameters_;
   ProblemFacts facts_;
   std::unique_ptr<problems::Problem> problem_;
-  std::unique_ptr<FlatParameters> flat_;
+  FlatParameters* flat_ = nullptr;  // the problem's
   std::unique_ptr<Optimizer> optimizer_;
   datasets::Batch batch_;
   bool in_pass_ = false;

@@ -1,44 +1,47 @@
 #include "core/ops/batch_gather.h"
 
-#include "core/ops/dispatch.h"
+#include "core/backend.h"
 #include "kernels/cpu/batch_gather.h"
-#if DEEPOBS_WITH_CUDA
 #include "kernels/cuda/batch_gather.h"
-#include "kernels/cuda/context.h"
-#endif
 
 namespace deepobs::ops {
 namespace {
 
+void check_counter(const char* op, const Tensor& counter, Device device) {
+  DEEPOBS_CHECK(counter.dtype() == DType::I64 && counter.numel() == 1 && counter.device() == device,
+                op, ": the counter must be one i64 on ", device.str(), ", got ", counter.str());
+}
+
 // Validates order and range against `rows` source rows and returns the index pointer of the
-// batch (null for stored order).
+// order (null for stored order).
 const std::int64_t* batch_index(const char* op, const Tensor& source, std::int64_t rows,
-                                const Tensor& order, std::int64_t first, std::int64_t count) {
-  DEEPOBS_CHECK(count >= 0 && first >= 0, op, ": first (", first, ") and count (", count,
+                                const Tensor& order, const Tensor& first, std::int64_t count) {
+  check_counter(op, first, source.device());
+  // Read only where that costs no wait for a device; a GPU run trusts its data set's counter.
+  const std::int64_t f = source.device().is_cpu() ? *first.data<std::int64_t>() : 0;
+  DEEPOBS_CHECK(count >= 0 && f >= 0, op, ": first (", f, ") and count (", count,
                 ") must be non-negative");
   if (!order.defined()) {
-    DEEPOBS_CHECK(first + count <= rows, op, ": rows [", first, ", ", first + count,
-                  ") exceed the ", rows, " examples of ", source.str());
+    DEEPOBS_CHECK(f + count <= rows, op, ": rows [", f, ", ", f + count, ") exceed the ", rows,
+                  " examples of ", source.str());
     return nullptr;
   }
   DEEPOBS_CHECK(order.dtype() == DType::I64 && order.dim() == 1, op,
                 ": the order must be an i64 vector, got ", order.str());
   DEEPOBS_CHECK(order.device() == source.device(), op, ": the order ", order.str(),
                 " is not on the device of ", source.str());
-  DEEPOBS_CHECK(first + count <= order.size(0), op, ": positions [", first, ", ", first + count,
+  DEEPOBS_CHECK(f + count <= order.size(0), op, ": positions [", f, ", ", f + count,
                 ") exceed the order of ", order.size(0), " entries");
-  return order.data<std::int64_t>() + first;
+  return order.data<std::int64_t>();
 }
 
-#if DEEPOBS_WITH_CUDA
-void* stream_of(const Tensor& t) {
-  return kernels::cuda::stream(kernels::cuda::context(t.device().index));
+Tensor at(std::int64_t first, Device device) {
+  return Tensor::scalar(static_cast<double>(first), DType::I64, device);
 }
-#endif
 
 }  // namespace
 
-Tensor gather_examples(const Tensor& examples, const Tensor& order, std::int64_t first,
+Tensor gather_examples(const Tensor& examples, const Tensor& order, const Tensor& first,
                        std::int64_t count, float u8_divisor) {
   constexpr const char* op = "gather_examples";
   DEEPOBS_CHECK(examples.dtype() == DType::U8 || examples.dtype() == DType::F32, op,
@@ -52,48 +55,63 @@ Tensor gather_examples(const Tensor& examples, const Tensor& order, std::int64_t
   Shape shape = examples.shape();
   shape[0] = count;
   Tensor out = Tensor::empty(shape, DType::F32, examples.device());
-  const bool bytes = examples.dtype() == DType::U8;
-  if (examples.device().is_cpu()) {
-    if (bytes)
-      kernels::cpu::gather_rows_u8_to_f32(examples.data<std::uint8_t>(), index, first, count, row,
-                                          u8_divisor, out.data<float>());
-    else
-      kernels::cpu::gather_rows_f32(examples.data<float>(), index, first, count, row,
-                                    out.data<float>());
-    return out;
-  }
-#if DEEPOBS_WITH_CUDA
-  if (bytes)
-    kernels::cuda::gather_rows_u8_to_f32(examples.data<std::uint8_t>(), index, first, count, row,
-                                         u8_divisor, out.data<float>(), stream_of(examples));
-  else
-    kernels::cuda::gather_rows_f32(examples.data<float>(), index, first, count, row,
-                                   out.data<float>(), stream_of(examples));
+  backend::launch_any(op, examples, [&](auto be) {
+    const std::int64_t* f = first.data<std::int64_t>();
+    float* dst = out.data<float>();
+    if constexpr (decltype(be)::is_cpu) {
+      const std::int64_t* rows_at = index ? index + *f : nullptr;
+      if (examples.dtype() == DType::U8)
+        kernels::cpu::gather_rows_u8_to_f32(examples.data<std::uint8_t>(), rows_at, *f, count, row,
+                                            u8_divisor, dst);
+      else
+        kernels::cpu::gather_rows_f32(examples.data<float>(), rows_at, *f, count, row, dst);
+    } else if (examples.dtype() == DType::U8) {
+      kernels::cuda::gather_rows_u8_to_f32(be.ctx, examples.data<std::uint8_t>(), index, f, count,
+                                           row, u8_divisor, dst);
+    } else {
+      kernels::cuda::gather_rows_f32(be.ctx, examples.data<float>(), index, f, count, row, dst);
+    }
+  });
   return out;
-#else
-  detail::no_kernel_for_device(op, examples);
-#endif
 }
 
-Tensor gather_labels(const Tensor& labels, const Tensor& order, std::int64_t first,
+Tensor gather_examples(const Tensor& examples, const Tensor& order, std::int64_t first,
+                       std::int64_t count, float u8_divisor) {
+  return gather_examples(examples, order, at(first, examples.device()), count, u8_divisor);
+}
+
+Tensor gather_labels(const Tensor& labels, const Tensor& order, const Tensor& first,
                      std::int64_t count) {
   constexpr const char* op = "gather_labels";
   DEEPOBS_CHECK(labels.dtype() == DType::I64 && labels.dim() == 1, op,
                 ": labels must be an i64 vector, got ", labels.str());
   const std::int64_t* index = batch_index(op, labels, labels.size(0), order, first, count);
   Tensor out = Tensor::empty({count}, DType::I64, labels.device());
-  if (labels.device().is_cpu()) {
-    kernels::cpu::gather_i64(labels.data<std::int64_t>(), index, first, count,
-                             out.data<std::int64_t>());
-    return out;
-  }
-#if DEEPOBS_WITH_CUDA
-  kernels::cuda::gather_i64(labels.data<std::int64_t>(), index, first, count,
-                            out.data<std::int64_t>(), stream_of(labels));
+  backend::launch_any(op, labels, [&](auto be) {
+    const std::int64_t* f = first.data<std::int64_t>();
+    if constexpr (decltype(be)::is_cpu)
+      kernels::cpu::gather_i64(labels.data<std::int64_t>(), index ? index + *f : nullptr, *f, count,
+                               out.data<std::int64_t>());
+    else
+      kernels::cuda::gather_i64(be.ctx, labels.data<std::int64_t>(), index, f, count,
+                                out.data<std::int64_t>());
+  });
   return out;
-#else
-  detail::no_kernel_for_device(op, labels);
-#endif
+}
+
+Tensor gather_labels(const Tensor& labels, const Tensor& order, std::int64_t first,
+                     std::int64_t count) {
+  return gather_labels(labels, order, at(first, labels.device()), count);
+}
+
+void advance_(const Tensor& counter, std::int64_t delta) {
+  check_counter("advance_", counter, counter.device());
+  backend::launch_any("advance_", counter, [&](auto be) {
+    if constexpr (decltype(be)::is_cpu)
+      *counter.data<std::int64_t>() += delta;
+    else
+      kernels::cuda::add_i64(be.ctx, counter.data<std::int64_t>(), delta);
+  });
 }
 
 }  // namespace deepobs::ops

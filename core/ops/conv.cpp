@@ -1,26 +1,27 @@
 #include "core/ops/conv.h"
 
 #include "core/autograd.h"
-#include "core/ops/dispatch.h"
+#include "core/backend.h"
 #include "kernels/cpu/conv.h"
-#if DEEPOBS_WITH_CUDA
 #include "kernels/cuda/conv_layout.h"
 #include "kernels/cuda/cudnn_conv.h"
-#endif
 
 namespace deepobs::ops {
 namespace {
 
 using kernels::cpu::ConvGeometry;
+using V = std::vector<Tensor>;
 
 std::string shape_of(const Tensor& t) {
   return shape_str(t.shape());
 }
 
-// Rank, dtype and device checks shared by both ops; `channel_dim` is the weight dimension that
-// must equal the input's channel count (1 for conv2d's [C_out, C_in, ..], 0 for the transposed
-// conv's [C_in, C_out, ..]).
-void check_operands(const char* op, const Tensor& x, const Tensor& weight, int channel_dim) {
+// Rank, dtype and device checks of both ops; `channel_dim` is the weight dimension that must
+// equal the input's channel count (1 for conv2d's [C_out, C_in, ..], 0 for the transposed conv's
+// [C_in, C_out, ..]). `bias_channels` is what the bias must hold.
+void check_operands(const char* op, const Tensor& x, const Tensor& weight, const Tensor& bias,
+                    int channel_dim, std::int64_t bias_channels, int stride_h, int stride_w,
+                    const Padding2d& p) {
   check_rank(op, "input", x, 4);
   check_rank(op, "weight", weight, 4);
   check_floating(op, "input", x);
@@ -31,67 +32,45 @@ void check_operands(const char* op, const Tensor& x, const Tensor& weight, int c
   DEEPOBS_CHECK(
       weight.size(0) >= 1 && weight.size(1) >= 1 && weight.size(2) >= 1 && weight.size(3) >= 1, op,
       ": weight ", shape_of(weight), " has an empty dimension");
-  detail::backend_for(op, x);  // fails early for a device or dtype without kernels
-}
-
-void check_bias(const char* op, const Tensor& x, const Tensor& bias, std::int64_t channels,
-                const Tensor& weight) {
-  if (!bias.defined()) return;
-  check_same_dtype_device(op, x, bias);
-  DEEPOBS_CHECK(bias.dim() == 1 && bias.size(0) == channels, op, ": bias ", shape_of(bias),
-                " does not match weight ", shape_of(weight), " (expected [", channels, "])");
-}
-
-void check_window_args(const char* op, int stride_h, int stride_w, const Padding2d& p) {
+  if (bias.defined()) {
+    check_same_dtype_device(op, x, bias);
+    DEEPOBS_CHECK(bias.dim() == 1 && bias.size(0) == bias_channels, op, ": bias ", shape_of(bias),
+                  " does not match weight ", shape_of(weight), " (expected [", bias_channels, "])");
+  }
   DEEPOBS_CHECK(stride_h >= 1 && stride_w >= 1, op, ": strides must be >= 1, got ", stride_h, ",",
                 stride_w);
   DEEPOBS_CHECK(p.top >= 0 && p.bottom >= 0 && p.left >= 0 && p.right >= 0, op,
                 ": padding must be >= 0, got ", padding_str(p));
+  backend::launch(op, x, [](auto) {});  // fails early for a device or dtype without kernels
 }
 
-// Geometry of the forward conv that maps an image of `in_channels` × in_h × in_w through `weight`
-// viewed as [out_channels, in_channels, kh, kw] to out_h × out_w.
+// The forward conv that maps [batch, in_channels, in_h, in_w] through `weight` viewed as
+// [out_channels, in_channels, kh, kw] to out_h × out_w.
 ConvGeometry geometry(std::int64_t batch, std::int64_t in_channels, std::int64_t in_h,
                       std::int64_t in_w, std::int64_t out_channels, const Tensor& weight,
                       int stride_h, int stride_w, const Padding2d& p, std::int64_t out_h,
                       std::int64_t out_w) {
-  ConvGeometry g;
-  g.batch = batch;
-  g.in_channels = in_channels;
-  g.in_h = in_h;
-  g.in_w = in_w;
-  g.out_channels = out_channels;
-  g.kernel_h = weight.size(2);
-  g.kernel_w = weight.size(3);
-  g.stride_h = stride_h;
-  g.stride_w = stride_w;
-  g.pad_top = p.top;
-  g.pad_left = p.left;
-  g.out_h = out_h;
-  g.out_w = out_w;
-  return g;
+  return ConvGeometry{batch,          in_channels,    in_h,     in_w,     out_channels,
+                      weight.size(2), weight.size(3), stride_h, stride_w, p.top,
+                      p.left,         out_h,          out_w};
 }
 
-// The three conv products without autograd; conv2d, conv_transpose2d and both backward rules are
-// built from them. Each allocates its result; all tensors are contiguous, of one dtype and on one
-// device (the CPU kernels or cuDNN, per detail::backend_for). `bias` may be undefined.
+// The conv products, not recorded; both ops and both backward rules are built from them. Each
+// allocates its result; `bias` may be undefined.
 Tensor conv_forward(const char* op, const ConvGeometry& g, const Tensor& x, const Tensor& w,
                     const Tensor& bias) {
   Tensor y = Tensor::empty({g.batch, g.out_channels, g.out_h, g.out_w}, x.dtype(), x.device());
-  if (detail::backend_for(op, x) == detail::Backend::kCuda) {
-#if DEEPOBS_WITH_CUDA
-    auto& ctx = detail::cuda_context(x);
-    kernels::cuda::conv2d_forward(ctx, g, x.data<float>(), w.data<float>(), y.data<float>());
-    if (bias.defined())
-      kernels::cuda::add_channel_bias(ctx, y.data<float>(), bias.data<float>(), g.batch,
-                                      g.out_channels, g.out_h * g.out_w);
-#endif
-    return y;
-  }
-  detail::dispatch_floating(op, x, [&](auto t) {
-    using T = decltype(t);
-    kernels::cpu::conv2d_forward<T>(g, x.data<T>(), w.data<T>(),
-                                    bias.defined() ? bias.data<T>() : nullptr, y.data<T>());
+  backend::launch(op, x, [&](auto be) {
+    using T = typename decltype(be)::type;
+    const T* b = bias.defined() ? bias.data<T>() : nullptr;
+    if constexpr (decltype(be)::is_cpu) {
+      kernels::cpu::conv2d_forward<T>(g, x.data<T>(), w.data<T>(), b, y.data<T>());
+    } else {
+      kernels::cuda::conv2d_forward(be.ctx, g, x.data<T>(), w.data<T>(), y.data<T>());
+      if (b)
+        kernels::cuda::add_channel_bias(be.ctx, y.data<T>(), b, g.batch, g.out_channels,
+                                        g.out_h * g.out_w);
+    }
   });
   return y;
 }
@@ -99,16 +78,9 @@ Tensor conv_forward(const char* op, const ConvGeometry& g, const Tensor& x, cons
 Tensor conv_backward_data(const char* op, const ConvGeometry& g, const Tensor& dy,
                           const Tensor& w) {
   Tensor dx = Tensor::empty({g.batch, g.in_channels, g.in_h, g.in_w}, dy.dtype(), dy.device());
-  if (detail::backend_for(op, dy) == detail::Backend::kCuda) {
-#if DEEPOBS_WITH_CUDA
-    kernels::cuda::conv2d_backward_data(detail::cuda_context(dy), g, dy.data<float>(),
-                                        w.data<float>(), dx.data<float>());
-#endif
-    return dx;
-  }
-  detail::dispatch_floating(op, dy, [&](auto t) {
-    using T = decltype(t);
-    kernels::cpu::conv2d_backward_data<T>(g, dy.data<T>(), w.data<T>(), dx.data<T>());
+  backend::launch(op, dy, [&](auto be) {
+    using T = typename decltype(be)::type;
+    DEEPOBS_KERNEL(be, conv2d_backward_data, g, dy.data<T>(), w.data<T>(), dx.data<T>());
   });
   return dx;
 }
@@ -116,48 +88,20 @@ Tensor conv_backward_data(const char* op, const ConvGeometry& g, const Tensor& d
 Tensor conv_backward_filter(const char* op, const ConvGeometry& g, const Tensor& x,
                             const Tensor& dy, const Shape& weight_shape) {
   Tensor dw = Tensor::empty(weight_shape, x.dtype(), x.device());
-  if (detail::backend_for(op, x) == detail::Backend::kCuda) {
-#if DEEPOBS_WITH_CUDA
-    kernels::cuda::conv2d_backward_filter(detail::cuda_context(x), g, x.data<float>(),
-                                          dy.data<float>(), dw.data<float>());
-#endif
-    return dw;
-  }
-  detail::dispatch_floating(op, x, [&](auto t) {
-    using T = decltype(t);
-    kernels::cpu::conv2d_backward_filter<T>(g, x.data<T>(), dy.data<T>(), dw.data<T>());
+  backend::launch(op, x, [&](auto be) {
+    using T = typename decltype(be)::type;
+    DEEPOBS_KERNEL(be, conv2d_backward_filter, g, x.data<T>(), dy.data<T>(), dw.data<T>());
   });
   return dw;
 }
 
-void add_bias(const char* op, const Tensor& y, const Tensor& bias) {
-  if (detail::backend_for(op, y) == detail::Backend::kCuda) {
-#if DEEPOBS_WITH_CUDA
-    kernels::cuda::add_channel_bias(detail::cuda_context(y), y.data<float>(), bias.data<float>(),
-                                    y.size(0), y.size(1), y.size(2) * y.size(3));
-#endif
-    return;
-  }
-  detail::dispatch_floating(op, y, [&](auto t) {
-    using T = decltype(t);
-    kernels::cpu::add_channel_bias<T>(y.data<T>(), bias.data<T>(), y.size(0), y.size(1),
-                                      y.size(2) * y.size(3));
-  });
-}
-
-Tensor bias_grad(const char* op, const Tensor& dy) {
+// Σ over batch and space of dy: the bias gradient (per channel).
+Tensor channel_sums(const char* op, const Tensor& dy) {
   Tensor db = Tensor::empty({dy.size(1)}, dy.dtype(), dy.device());
-  if (detail::backend_for(op, dy) == detail::Backend::kCuda) {
-#if DEEPOBS_WITH_CUDA
-    kernels::cuda::channel_sums(detail::cuda_context(dy), dy.data<float>(), dy.size(0), dy.size(1),
-                                dy.size(2) * dy.size(3), db.data<float>());
-#endif
-    return db;
-  }
-  detail::dispatch_floating(op, dy, [&](auto t) {
-    using T = decltype(t);
-    kernels::cpu::channel_sums<T>(dy.data<T>(), dy.size(0), dy.size(1), dy.size(2) * dy.size(3),
-                                  db.data<T>());
+  backend::launch(op, dy, [&](auto be) {
+    using T = typename decltype(be)::type;
+    DEEPOBS_KERNEL(be, channel_sums, dy.data<T>(), dy.size(0), dy.size(1), dy.size(2) * dy.size(3),
+                   db.data<T>());
   });
   return db;
 }
@@ -167,9 +111,7 @@ Tensor bias_grad(const char* op, const Tensor& dy) {
 Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, int stride_h, int stride_w,
               const Padding2d& padding) {
   constexpr const char* op = "conv2d";
-  check_operands(op, x, weight, 1);
-  check_bias(op, x, bias, weight.size(0), weight);
-  check_window_args(op, stride_h, stride_w, padding);
+  check_operands(op, x, weight, bias, 1, weight.size(0), stride_h, stride_w, padding);
   const std::int64_t kh = weight.size(2), kw = weight.size(3);
   DEEPOBS_CHECK(x.size(2) + padding.top + padding.bottom >= kh &&
                     x.size(3) + padding.left + padding.right >= kw,
@@ -179,20 +121,15 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, int str
   const std::int64_t out_w = (x.size(3) + padding.left + padding.right - kw) / stride_w + 1;
   const ConvGeometry g = geometry(x.size(0), x.size(1), x.size(2), x.size(3), weight.size(0),
                                   weight, stride_h, stride_w, padding, out_h, out_w);
-
   Tensor y = conv_forward(op, g, x, weight, bias);
-  if (autograd::needs_grad({x, weight, bias})) {
-    autograd::record(op, {x, weight, bias}, y, [x, weight, bias, g](const Tensor& gy) {
-      Tensor gx =
-          x.requires_grad() ? conv_backward_data("conv2d backward", g, gy, weight) : Tensor();
-      Tensor gw = weight.requires_grad()
-                      ? conv_backward_filter("conv2d backward", g, x, gy, weight.shape())
-                      : Tensor();
-      Tensor gb =
-          bias.defined() && bias.requires_grad() ? bias_grad("conv2d backward", gy) : Tensor();
-      return std::vector<Tensor>{gx, gw, gb};
+  if (autograd::needs_grad({x, weight, bias}))
+    autograd::record(op, {x, weight, bias}, {y}, {x, weight}, [g](const auto& gr) {
+      constexpr const char* bop = "conv2d backward";
+      const Tensor &sx = gr.saved[0], &sw = gr.saved[1], &dy = gr.g();
+      return V{gr.wants[0] ? conv_backward_data(bop, g, dy, sw) : Tensor(),
+               gr.wants[1] ? conv_backward_filter(bop, g, sx, dy, sw.shape()) : Tensor(),
+               gr.wants[2] ? channel_sums(bop, dy) : Tensor()};
     });
-  }
   return y;
 }
 
@@ -201,24 +138,23 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, int str
   constexpr const char* op = "conv2d";
   check_rank(op, "input", x, 4);
   check_rank(op, "weight", weight, 4);
-  check_window_args(op, stride_h, stride_w, Padding2d{});
+  DEEPOBS_CHECK(stride_h >= 1 && stride_w >= 1, op, ": strides must be >= 1, got ", stride_h, ",",
+                stride_w);
   const std::int64_t kh = weight.size(2), kw = weight.size(3);
   DEEPOBS_CHECK(kh >= 1 && kw >= 1 && x.size(2) >= 1 && x.size(3) >= 1, op, ": input ", shape_of(x),
                 " and weight ", shape_of(weight), " need non-empty spatial sizes");
   DEEPOBS_CHECK(mode == PaddingMode::kSame || (x.size(2) >= kh && x.size(3) >= kw), op,
                 ": 'valid' weight ", shape_of(weight), " is larger than input ", shape_of(x));
-  const Padding2d padding = padding_for(mode, x.size(2), x.size(3), static_cast<int>(kh),
-                                        static_cast<int>(kw), stride_h, stride_w);
-  return conv2d(x, weight, bias, stride_h, stride_w, padding);
+  return conv2d(x, weight, bias, stride_h, stride_w,
+                padding_for(mode, x.size(2), x.size(3), static_cast<int>(kh), static_cast<int>(kw),
+                            stride_h, stride_w));
 }
 
 Tensor conv_transpose2d(const Tensor& x, const Tensor& weight, const Tensor& bias, int stride_h,
                         int stride_w, const Padding2d& padding, std::int64_t out_h,
                         std::int64_t out_w) {
   constexpr const char* op = "conv_transpose2d";
-  check_operands(op, x, weight, 0);
-  check_bias(op, x, bias, weight.size(1), weight);
-  check_window_args(op, stride_h, stride_w, padding);
+  check_operands(op, x, weight, bias, 0, weight.size(1), stride_h, stride_w, padding);
   const std::int64_t kh = weight.size(2), kw = weight.size(3);
   // The forward conv this op is the adjoint of must map out_h × out_w back to x's size.
   const auto maps_back = [&](std::int64_t out, std::int64_t in, std::int64_t k, int s, int before,
@@ -233,21 +169,23 @@ Tensor conv_transpose2d(const Tensor& x, const Tensor& weight, const Tensor& bia
                 " (the forward conv must map the output back to the input size)");
   const ConvGeometry g = geometry(x.size(0), weight.size(1), out_h, out_w, weight.size(0), weight,
                                   stride_h, stride_w, padding, x.size(2), x.size(3));
-
   Tensor y = conv_backward_data(op, g, x, weight);
-  if (bias.defined()) add_bias(op, y, bias);
-  if (autograd::needs_grad({x, weight, bias})) {
-    autograd::record(op, {x, weight, bias}, y, [x, weight, bias, g](const Tensor& gy) {
-      constexpr const char* bop = "conv_transpose2d backward";
-      // y = convᵀ(x): dx = conv(gy), and the filter gradient is conv's with gy in the role of the
-      // conv input and x in the role of its output gradient.
-      Tensor gx = x.requires_grad() ? conv_forward(bop, g, gy, weight, Tensor()) : Tensor();
-      Tensor gw =
-          weight.requires_grad() ? conv_backward_filter(bop, g, gy, x, weight.shape()) : Tensor();
-      Tensor gb = bias.defined() && bias.requires_grad() ? bias_grad(bop, gy) : Tensor();
-      return std::vector<Tensor>{gx, gw, gb};
+  if (bias.defined())
+    backend::launch(op, y, [&](auto be) {
+      using T = typename decltype(be)::type;
+      DEEPOBS_KERNEL(be, add_channel_bias, y.data<T>(), bias.data<T>(), y.size(0), y.size(1),
+                     y.size(2) * y.size(3));
     });
-  }
+  if (autograd::needs_grad({x, weight, bias}))
+    autograd::record(op, {x, weight, bias}, {y}, {x, weight}, [g](const auto& gr) {
+      // y = convᵀ(x): dx = conv(dy), and the filter gradient is conv's with dy in the role of the
+      // conv input and x in the role of its output gradient.
+      constexpr const char* bop = "conv_transpose2d backward";
+      const Tensor &sx = gr.saved[0], &sw = gr.saved[1], &dy = gr.g();
+      return V{gr.wants[0] ? conv_forward(bop, g, dy, sw, Tensor()) : Tensor(),
+               gr.wants[1] ? conv_backward_filter(bop, g, dy, sx, sw.shape()) : Tensor(),
+               gr.wants[2] ? channel_sums(bop, dy) : Tensor()};
+    });
   return y;
 }
 
@@ -256,7 +194,8 @@ Tensor conv_transpose2d(const Tensor& x, const Tensor& weight, const Tensor& bia
   constexpr const char* op = "conv_transpose2d";
   check_rank(op, "input", x, 4);
   check_rank(op, "weight", weight, 4);
-  check_window_args(op, stride_h, stride_w, Padding2d{});
+  DEEPOBS_CHECK(stride_h >= 1 && stride_w >= 1, op, ": strides must be >= 1, got ", stride_h, ",",
+                stride_w);
   DEEPOBS_CHECK(weight.size(2) >= 1 && weight.size(3) >= 1 && x.size(2) >= 1 && x.size(3) >= 1, op,
                 ": input ", shape_of(x), " and weight ", shape_of(weight),
                 " need non-empty spatial sizes");

@@ -1,49 +1,38 @@
 #include "core/ops/dropout.h"
 
 #include "core/autograd.h"
-#include "core/ops/dispatch.h"
+#include "core/backend.h"
 #include "kernels/cpu/dropout.h"
-#if DEEPOBS_WITH_CUDA
 #include "kernels/cuda/dropout.h"
-#endif
 
 namespace deepobs::ops {
 namespace {
 
-// y = x ⊙ mask without autograd; the forward and the backward pass both go through here.
+// y = x ⊙ mask, not recorded; the forward and the backward pass both go through here.
 Tensor apply_mask(const char* op, const Tensor& x, const Tensor& mask) {
   check_same_dtype_device(op, x, mask);
   Tensor y = Tensor::empty(x.shape(), x.dtype(), x.device());
-  if (detail::backend_for(op, x) == detail::Backend::kCuda) {
-#if DEEPOBS_WITH_CUDA
-    kernels::cuda::apply_mask(detail::cuda_context(x), x.data<float>(), mask.data<float>(),
-                              y.data<float>(), x.numel());
-#endif
-    return y;
-  }
-  detail::dispatch_floating(op, x, [&](auto v) {
-    using T = decltype(v);
-    kernels::cpu::apply_mask<T>(x.data<T>(), mask.data<T>(), y.data<T>(), x.numel());
+  backend::launch(op, x, [&](auto be) {
+    using T = typename decltype(be)::type;
+    DEEPOBS_KERNEL(be, apply_mask, x.data<T>(), mask.data<T>(), y.data<T>(), x.numel());
   });
   return y;
 }
 
 }  // namespace
 
-Tensor dropout(const Tensor& x, double rate, PhiloxGenerator& gen) {
+Tensor dropout(const Tensor& x, double rate, PhiloxGenerator& gen, const Tensor& call) {
   DEEPOBS_CHECK(rate >= 0 && rate < 1, "dropout: rate must be in [0, 1), got ", rate);
-  check_floating("dropout", "input", x);
-  (void)detail::backend_for("dropout", x);
+  backend::launch("dropout", x, [](auto) {});  // dtype and device first: a bad call draws nothing
   if (rate == 0) return x;
   // The mask stores 0 or the scale itself, so forward and backward are one multiply each.
   Tensor mask = Tensor::empty(x.shape(), x.dtype(), x.device());
-  gen.keep_mask_(mask, rate, 1.0 / (1.0 - rate));
+  gen.keep_mask_(mask, rate, 1.0 / (1.0 - rate), call);
   Tensor y = apply_mask("dropout", x, mask);
-  if (autograd::needs_grad({x})) {
-    autograd::record("dropout", {x}, y, [mask](const Tensor& g) {
-      return std::vector<Tensor>{apply_mask("dropout backward", g, mask)};
+  if (autograd::needs_grad({x}))
+    autograd::record("dropout", {x}, {y}, {mask}, [](const auto& g) {
+      return std::vector<Tensor>{apply_mask("dropout backward", g.g(), g.saved[0])};
     });
-  }
   return y;
 }
 

@@ -1,25 +1,24 @@
+// Elementwise arithmetic, math functions and activations (core/ops/elementwise.h, activation.h).
 #include "core/ops/elementwise.h"
 
 #include <algorithm>
-#include <utility>
 
 #include "core/autograd.h"
-#include "core/ops/dispatch.h"
-#include "core/ops/elementwise_detail.h"
+#include "core/backend.h"
+#include "core/ops/activation.h"
 #include "kernels/cpu/broadcast.h"
 #include "kernels/cpu/elementwise.h"
 #include "kernels/cpu/reduce.h"
-#if DEEPOBS_WITH_CUDA
 #include "kernels/cuda/broadcast.h"
 #include "kernels/cuda/elementwise.h"
 #include "kernels/cuda/reduce.h"
-#endif
 
 namespace deepobs::ops {
 namespace {
 
 using kernels::cpu::BinaryOp;
 using kernels::cpu::UnaryOp;
+using V = std::vector<Tensor>;
 
 // `s` padded with leading 1s to `rank` dimensions (rank ≥ s.size()).
 Shape aligned(const Shape& s, std::size_t rank) {
@@ -28,170 +27,113 @@ Shape aligned(const Shape& s, std::size_t rank) {
   return out;
 }
 
-// a ∘ b with broadcasting; validated, not recorded. The three common cases skip the broadcast
-// planner: equal shapes, and a one-element operand against a full-shape one.
-Tensor binary_raw(const char* op, BinaryOp k, const Tensor& a, const Tensor& b) {
+// a ∘ b with broadcasting; validated, not recorded.
+Tensor binary(const char* op, BinaryOp k, const Tensor& a, const Tensor& b) {
   check_floating(op, "a", a);
   check_floating(op, "b", b);
   check_same_dtype_device(op, a, b);
   const Shape out = broadcast_shape(op, a.shape(), b.shape());
-  const auto backend = detail::backend_for(op, a);
   Tensor y = Tensor::empty(out, a.dtype(), a.device());
-  if (backend == detail::Backend::kCuda) {
-#if DEEPOBS_WITH_CUDA
-    auto& ctx = detail::cuda_context(a);
-    if (a.shape() == b.shape()) {
-      kernels::cuda::binary_same(ctx, k, a.data<float>(), b.data<float>(), y.data<float>(),
-                                 y.numel());
-    } else {
-      // One-element operands too: their value stays in device memory (stride 0), no read-back.
-      const Shape as = aligned(a.shape(), out.size()), bs = aligned(b.shape(), out.size());
-      kernels::cuda::binary_broadcast(ctx, k, out, as, a.data<float>(), bs, b.data<float>(),
-                                      y.data<float>());
-    }
-#endif
-    return y;
-  }
-  detail::dispatch_floating(op, a, [&](auto t) {
-    using T = decltype(t);
-    const T* pa = a.data<T>();
-    const T* pb = b.data<T>();
+  backend::launch(op, a, [&](auto be) {
+    using T = typename decltype(be)::type;
+    const T *pa = a.data<T>(), *pb = b.data<T>();
     T* py = y.data<T>();
+    const std::int64_t n = y.numel();
     if (a.shape() == b.shape()) {
-      kernels::cpu::binary_same(k, pa, pb, py, y.numel());
-    } else if (b.numel() == 1 && a.shape() == out) {
-      kernels::cpu::binary_scalar_right(k, pa, pb[0], py, y.numel());
-    } else if (a.numel() == 1 && b.shape() == out) {
-      kernels::cpu::binary_scalar_left(k, pa[0], pb, py, y.numel());
-    } else {
-      const Shape as = aligned(a.shape(), out.size()), bs = aligned(b.shape(), out.size());
-      kernels::cpu::binary_broadcast<T>(k, out, as, pa, bs, pb, py);
+      DEEPOBS_KERNEL(be, binary_same, k, pa, pb, py, n);
+      return;
     }
+    if constexpr (decltype(be)::is_cpu) {  // a one-element operand: the scalar loops
+      if (b.numel() == 1 && a.shape() == out)
+        return kernels::cpu::binary_scalar_right(k, pa, pb[0], py, n);
+      if (a.numel() == 1 && b.shape() == out)
+        return kernels::cpu::binary_scalar_left(k, pa[0], pb, py, n);
+    }
+    // On a GPU one-element operands stay in device memory (stride 0): no read-back.
+    DEEPOBS_KERNEL(be, binary_broadcast, k, out, aligned(a.shape(), out.size()), pa,
+                   aligned(b.shape(), out.size()), pb, py);
   });
   return y;
 }
 
 // x ∘ c for a constant; validated, not recorded.
-Tensor scalar_raw(const char* op, BinaryOp k, const Tensor& x, double c) {
-  check_floating(op, "input", x);
-  const auto backend = detail::backend_for(op, x);
+Tensor with_scalar(const char* op, BinaryOp k, const Tensor& x, double c) {
   Tensor y = Tensor::empty(x.shape(), x.dtype(), x.device());
-  if (backend == detail::Backend::kCuda) {
-#if DEEPOBS_WITH_CUDA
-    kernels::cuda::binary_scalar_right(detail::cuda_context(x), k, x.data<float>(),
-                                       static_cast<float>(c), y.data<float>(), x.numel());
-#endif
-    return y;
-  }
-  detail::dispatch_floating(op, x, [&](auto t) {
-    using T = decltype(t);
-    kernels::cpu::binary_scalar_right(k, x.data<T>(), static_cast<T>(c), y.data<T>(), x.numel());
+  backend::launch(op, x, [&](auto be) {
+    using T = typename decltype(be)::type;
+    DEEPOBS_KERNEL(be, binary_scalar_right, k, x.data<T>(), static_cast<T>(c), y.data<T>(),
+                   x.numel());
   });
   return y;
 }
 
-// Records a binary op whose backward rule needs only g (not the operands): the rule receives g
-// and which operands want gradients.
-template <class Rule>
-void record_binary(const char* op, const Tensor& a, const Tensor& b, const Tensor& y, Rule rule) {
-  if (!autograd::needs_grad({a, b})) return;
-  autograd::record(op, {a, b}, y,
-                   [rule = std::move(rule), wa = a.requires_grad(),
-                    wb = b.requires_grad()](const Tensor& g) { return rule(g, wa, wb); });
+// g summed down to `shape`; g itself when the shapes are equal. Not recorded.
+Tensor sum_to_raw(const Tensor& g, const Shape& shape) {
+  if (g.shape() == shape) return g;
+  Tensor out = Tensor::empty(shape, g.dtype(), g.device());
+  backend::launch("sum_to", g, [&](auto be) {
+    using T = typename decltype(be)::type;
+    DEEPOBS_KERNEL(be, sum_to_shape, g.shape(), g.data<T>(), aligned(shape, g.shape().size()),
+                   out.data<T>(), 1.0);
+  });
+  return out;
+}
+
+// x repeated to `shape`; x itself when the shapes are equal. Not recorded.
+Tensor broadcast_raw(const Tensor& x, const Shape& shape) {
+  if (x.shape() == shape) return x;
+  Tensor out = Tensor::empty(shape, x.dtype(), x.device());
+  backend::launch("broadcast_to", x, [&](auto be) {
+    using T = typename decltype(be)::type;
+    DEEPOBS_KERNEL(be, broadcast_copy, aligned(x.shape(), shape.size()), x.data<T>(), shape,
+                   out.data<T>());
+  });
+  return out;
+}
+
+// Records a binary op. Every rule computes its gradients at the output's shape; they are summed
+// down to the operands' shapes here (sum_to_raw hands a tensor back unchanged when no broadcasting
+// happened).
+Tensor recorded(const char* op, const Tensor& a, const Tensor& b, const Tensor& y, V saved,
+                std::function<V(const autograd::Grads&)> rule) {
+  if (!autograd::needs_grad({a, b})) return y;
+  autograd::record(op, {a, b}, {y}, std::move(saved),
+                   [rule = std::move(rule), as = a.shape(), bs = b.shape()](const auto& g) {
+                     V d = rule(g);
+                     return V{g.wants[0] ? sum_to_raw(d[0], as) : Tensor(),
+                              g.wants[1] ? sum_to_raw(d[1], bs) : Tensor()};
+                   });
+  return y;
+}
+
+// y = f(x; p) for the unary map k. The rule reads the input or the output, as `saves` says
+// (kernels/cpu/elementwise.h lists which one each map's derivative needs); keeping only that one
+// frees the other as soon as the forward pass drops it.
+enum class Saves { kNothing, kInput, kOutput };
+Tensor unary(const char* op, UnaryOp k, const Tensor& x, double p, Saves saves) {
+  Tensor y = Tensor::empty(x.shape(), x.dtype(), x.device());
+  backend::launch(op, x, [&](auto be) {
+    using T = typename decltype(be)::type;
+    DEEPOBS_KERNEL(be, unary_forward, k, x.data<T>(), y.data<T>(), x.numel(), static_cast<T>(p));
+  });
+  if (!autograd::needs_grad({x})) return y;
+  autograd::record(op, {x}, {y},
+                   {saves == Saves::kInput ? x : Tensor(), saves == Saves::kOutput ? y : Tensor()},
+                   [op, k, p](const autograd::Grads& g) {
+                     const Tensor &sx = g.saved[0], &sy = g.saved[1], &dy = g.g();
+                     Tensor dx = Tensor::empty(dy.shape(), dy.dtype(), dy.device());
+                     backend::launch(op, dy, [&](auto be) {
+                       using T = typename decltype(be)::type;
+                       DEEPOBS_KERNEL(be, unary_backward, k, sx.defined() ? sx.data<T>() : nullptr,
+                                      sy.defined() ? sy.data<T>() : nullptr, dy.data<T>(),
+                                      dx.data<T>(), dy.numel(), static_cast<T>(p));
+                     });
+                     return V{dx};
+                   });
+  return y;
 }
 
 }  // namespace
-
-namespace detail {
-
-Tensor sum_to_raw(const Tensor& g, const Shape& shape) {
-  if (g.shape() == shape) return g;
-  const auto backend = backend_for("sum_to", g);
-  Tensor out = Tensor::empty(shape, g.dtype(), g.device());
-  if (backend == Backend::kCuda) {
-#if DEEPOBS_WITH_CUDA
-    const Shape target = aligned(shape, g.shape().size());
-    kernels::cuda::sum_to_shape(cuda_context(g), g.shape(), g.data<float>(), target,
-                                out.data<float>());
-#endif
-    return out;
-  }
-  dispatch_floating("sum_to", g, [&](auto t) {
-    using T = decltype(t);
-    const Shape target = aligned(shape, g.shape().size());
-    kernels::cpu::sum_to_shape<T>(g.shape(), g.data<T>(), target, out.data<T>());
-  });
-  return out;
-}
-
-Tensor broadcast_to_raw(const Tensor& x, const Shape& shape) {
-  if (x.shape() == shape) return x;
-  const auto backend = backend_for("broadcast_to", x);
-  Tensor out = Tensor::empty(shape, x.dtype(), x.device());
-  if (backend == Backend::kCuda) {
-#if DEEPOBS_WITH_CUDA
-    const Shape source = aligned(x.shape(), shape.size());
-    kernels::cuda::broadcast_copy(cuda_context(x), source, x.data<float>(), shape,
-                                  out.data<float>());
-#endif
-    return out;
-  }
-  dispatch_floating("broadcast_to", x, [&](auto t) {
-    using T = decltype(t);
-    const Shape source = aligned(x.shape(), shape.size());
-    kernels::cpu::broadcast_copy<T>(source, x.data<T>(), shape, out.data<T>());
-  });
-  return out;
-}
-
-Tensor scale_raw(const Tensor& x, double c) {
-  return scalar_raw("mul_scalar", BinaryOp::kMul, x, c);
-}
-
-Tensor unary_op(const char* op, UnaryOp k, const Tensor& x, double param, Saves saves) {
-  check_floating(op, "input", x);
-  const auto backend = backend_for(op, x);
-  Tensor y = Tensor::empty(x.shape(), x.dtype(), x.device());
-  if (backend == Backend::kCuda) {
-#if DEEPOBS_WITH_CUDA
-    kernels::cuda::unary_forward(cuda_context(x), k, x.data<float>(), y.data<float>(), x.numel(),
-                                 static_cast<float>(param));
-#endif
-  } else {
-    dispatch_floating(op, x, [&](auto t) {
-      using T = decltype(t);
-      kernels::cpu::unary_forward(k, x.data<T>(), y.data<T>(), x.numel(), static_cast<T>(param));
-    });
-  }
-  if (autograd::needs_grad({x})) {
-    // Keep only what the rule reads: holding the other tensor would keep its memory alive until
-    // the backward pass for nothing.
-    Tensor saved_x = saves == Saves::kInput ? x : Tensor();
-    Tensor saved_y = saves == Saves::kOutput ? y : Tensor();
-    autograd::record(op, {x}, y, [op, k, param, saved_x, saved_y](const Tensor& g) {
-      Tensor dx = Tensor::empty(g.shape(), g.dtype(), g.device());
-      if (backend_for(op, g) == Backend::kCuda) {
-#if DEEPOBS_WITH_CUDA
-        kernels::cuda::unary_backward(
-            cuda_context(g), k, saved_x.defined() ? saved_x.data<float>() : nullptr,
-            saved_y.defined() ? saved_y.data<float>() : nullptr, g.data<float>(), dx.data<float>(),
-            g.numel(), static_cast<float>(param));
-#endif
-        return std::vector<Tensor>{dx};
-      }
-      dispatch_floating(op, g, [&](auto t) {
-        using T = decltype(t);
-        kernels::cpu::unary_backward(k, saved_x.defined() ? saved_x.data<T>() : nullptr,
-                                     saved_y.defined() ? saved_y.data<T>() : nullptr, g.data<T>(),
-                                     dx.data<T>(), g.numel(), static_cast<T>(param));
-      });
-      return std::vector<Tensor>{dx};
-    });
-  }
-  return y;
-}
-
-}  // namespace detail
 
 Shape broadcast_shape(const char* op, const Shape& a, const Shape& b) {
   const std::size_t rank = std::max(a.size(), b.size());
@@ -206,149 +148,118 @@ Shape broadcast_shape(const char* op, const Shape& a, const Shape& b) {
   return out;
 }
 
-// Backward rules. Every gradient is computed at the output's shape and then summed down to its
-// operand's shape; when no broadcasting happened sum_to_raw hands the tensor back unchanged.
+// ---- binary ops and their backward rules ----
 
 Tensor add(const Tensor& a, const Tensor& b) {
-  Tensor y = binary_raw("add", BinaryOp::kAdd, a, b);
-  record_binary("add", a, b, y,
-                [as = a.shape(), bs = b.shape()](const Tensor& g, bool wa, bool wb) {
-                  return std::vector<Tensor>{wa ? detail::sum_to_raw(g, as) : Tensor(),
-                                             wb ? detail::sum_to_raw(g, bs) : Tensor()};
-                });
-  return y;
+  return recorded("add", a, b, binary("add", BinaryOp::kAdd, a, b), {}, [](const auto& g) {
+    return V{g.g(), g.g()};
+  });
 }
 
 Tensor sub(const Tensor& a, const Tensor& b) {
-  Tensor y = binary_raw("sub", BinaryOp::kSub, a, b);
-  record_binary("sub", a, b, y,
-                [as = a.shape(), bs = b.shape()](const Tensor& g, bool wa, bool wb) {
-                  // Negating after the reduction touches fewer elements than before it.
-                  return std::vector<Tensor>{
-                      wa ? detail::sum_to_raw(g, as) : Tensor(),
-                      wb ? detail::scale_raw(detail::sum_to_raw(g, bs), -1.0) : Tensor()};
-                });
-  return y;
+  return recorded("sub", a, b, binary("sub", BinaryOp::kSub, a, b), {}, [](const auto& g) {
+    return V{g.g(), g.wants[1] ? neg(g.g()) : Tensor()};
+  });
 }
 
 Tensor mul(const Tensor& a, const Tensor& b) {
-  Tensor y = binary_raw("mul", BinaryOp::kMul, a, b);
-  // Each operand's gradient reads the other operand; keep only the ones that will be read.
-  const Tensor keep_a = b.requires_grad() ? a : Tensor(), keep_b = a.requires_grad() ? b : Tensor();
-  record_binary(
-      "mul", a, b, y,
-      [keep_a, keep_b, as = a.shape(), bs = b.shape()](const Tensor& g, bool wa, bool wb) {
-        Tensor ga, gb;
-        if (wa) ga = detail::sum_to_raw(binary_raw("mul backward", BinaryOp::kMul, g, keep_b), as);
-        if (wb) gb = detail::sum_to_raw(binary_raw("mul backward", BinaryOp::kMul, g, keep_a), bs);
-        return std::vector<Tensor>{ga, gb};
-      });
-  return y;
+  // Each operand's gradient reads the other operand: keep only the ones that will be read.
+  return recorded("mul", a, b, binary("mul", BinaryOp::kMul, a, b),
+                  {b.requires_grad() ? a : Tensor(), a.requires_grad() ? b : Tensor()},
+                  [](const auto& g) {
+                    return V{g.wants[0] ? mul(g.g(), g.saved[1]) : Tensor(),
+                             g.wants[1] ? mul(g.g(), g.saved[0]) : Tensor()};
+                  });
 }
 
 Tensor div(const Tensor& a, const Tensor& b) {
-  Tensor y = binary_raw("div", BinaryOp::kDiv, a, b);
-  record_binary("div", a, b, y, [b, y, as = a.shape()](const Tensor& g, bool wa, bool wb) {
-    Tensor ga, gb;
-    const Tensor g_over_b = binary_raw("div backward", BinaryOp::kDiv, g, b);
-    if (wa) ga = detail::sum_to_raw(g_over_b, as);
-    // ∂(a/b)/∂b = −a/b² = −y/b, so gb = −Σ (g/b)·y.
-    if (wb) {
-      const Tensor t = binary_raw("div backward", BinaryOp::kMul, g_over_b, y);
-      gb = detail::scale_raw(detail::sum_to_raw(t, b.shape()), -1.0);
-    }
-    return std::vector<Tensor>{ga, gb};
+  const Tensor y = binary("div", BinaryOp::kDiv, a, b);
+  return recorded("div", a, b, y, {b, y}, [](const auto& g) {
+    // ∂(a/b)/∂b = −a/b² = −y/b, so gb = −(g/b)·y.
+    const Tensor g_over_b = div(g.g(), g.saved[0]);
+    return V{g_over_b, g.wants[1] ? neg(mul(g_over_b, g.saved[1])) : Tensor()};
   });
-  return y;
 }
 
 Tensor pow(const Tensor& x, const Tensor& e) {
-  Tensor y = binary_raw("pow", BinaryOp::kPow, x, e);
-  record_binary("pow", x, e, y, [x, e, y](const Tensor& g, bool wx, bool we) {
+  const Tensor y = binary("pow", BinaryOp::kPow, x, e);
+  return recorded("pow", x, e, y, {x, e, y}, [](const auto& g) {
+    const Tensor &sx = g.saved[0], &se = g.saved[1];
     Tensor gx, ge;
-    if (wx) {
-      // y·x^(y−1), with the exponent the broadcast operand `e`.
-      const Tensor em1 = scalar_raw("pow backward", BinaryOp::kAdd, e, -1.0);
-      const Tensor d = binary_raw("pow backward", BinaryOp::kMul, e,
-                                  binary_raw("pow backward", BinaryOp::kPow, x, em1));
-      gx = detail::sum_to_raw(binary_raw("pow backward", BinaryOp::kMul, g, d), x.shape());
-    }
-    if (we) {
-      const Tensor logx =
-          detail::unary_op("pow backward", UnaryOp::kLog, x, 0.0, detail::Saves::kNothing);
-      const Tensor d = binary_raw("pow backward", BinaryOp::kMul, y, logx);
-      ge = detail::sum_to_raw(binary_raw("pow backward", BinaryOp::kMul, g, d), e.shape());
-    }
-    return std::vector<Tensor>{gx, ge};
+    if (g.wants[0]) gx = mul(g.g(), mul(se, pow(sx, add_scalar(se, -1.0))));  // e·x^(e−1)
+    if (g.wants[1]) ge = mul(g.g(), mul(g.saved[2], log(sx)));                // x^e·log x
+    return V{gx, ge};
   });
-  return y;
 }
 
 Tensor add_scalar(const Tensor& x, double c) {
-  Tensor y = scalar_raw("add_scalar", BinaryOp::kAdd, x, c);
+  check_floating("add_scalar", "input", x);
+  Tensor y = with_scalar("add_scalar", BinaryOp::kAdd, x, c);
   if (autograd::needs_grad({x}))
-    autograd::record("add_scalar", {x}, y, [](const Tensor& g) { return std::vector<Tensor>{g}; });
+    autograd::record("add_scalar", {x}, {y}, {}, [](const auto& g) { return V{g.g()}; });
   return y;
 }
 
 Tensor mul_scalar(const Tensor& x, double c) {
-  Tensor y = scalar_raw("mul_scalar", BinaryOp::kMul, x, c);
+  check_floating("mul_scalar", "input", x);
+  Tensor y = with_scalar("mul_scalar", BinaryOp::kMul, x, c);
   if (autograd::needs_grad({x}))
-    autograd::record("mul_scalar", {x}, y,
-                     [c](const Tensor& g) { return std::vector<Tensor>{detail::scale_raw(g, c)}; });
+    autograd::record("mul_scalar", {x}, {y}, {}, [c](const auto& g) {
+      return V{with_scalar("mul_scalar", BinaryOp::kMul, g.g(), c)};
+    });
   return y;
 }
 
-Tensor neg(const Tensor& x) {
-  return detail::unary_op("neg", UnaryOp::kNeg, x, 0.0, detail::Saves::kNothing);
-}
-Tensor exp(const Tensor& x) {
-  return detail::unary_op("exp", UnaryOp::kExp, x, 0.0, detail::Saves::kOutput);
-}
-Tensor log(const Tensor& x) {
-  return detail::unary_op("log", UnaryOp::kLog, x, 0.0, detail::Saves::kInput);
-}
-Tensor square(const Tensor& x) {
-  return detail::unary_op("square", UnaryOp::kSquare, x, 0.0, detail::Saves::kInput);
-}
-Tensor sqrt(const Tensor& x) {
-  return detail::unary_op("sqrt", UnaryOp::kSqrt, x, 0.0, detail::Saves::kOutput);
-}
-Tensor sin(const Tensor& x) {
-  return detail::unary_op("sin", UnaryOp::kSin, x, 0.0, detail::Saves::kInput);
-}
-Tensor cos(const Tensor& x) {
-  return detail::unary_op("cos", UnaryOp::kCos, x, 0.0, detail::Saves::kInput);
-}
+// ---- unary maps and activations: one row each ----
+
+// One row per map: its name, its kernel and what its derivative reads.
+#define DEEPOBS_UNARY(name, kernel, saves)                    \
+  Tensor name(const Tensor& x) {                              \
+    return unary(#name, UnaryOp::kernel, x, 0, Saves::saves); \
+  }
+DEEPOBS_UNARY(neg, kNeg, kNothing)
+DEEPOBS_UNARY(exp, kExp, kOutput)
+DEEPOBS_UNARY(log, kLog, kInput)
+DEEPOBS_UNARY(square, kSquare, kInput)
+DEEPOBS_UNARY(sqrt, kSqrt, kOutput)
+DEEPOBS_UNARY(sin, kSin, kInput)
+DEEPOBS_UNARY(cos, kCos, kInput)
+DEEPOBS_UNARY(relu, kRelu, kOutput)
+DEEPOBS_UNARY(sigmoid, kSigmoid, kOutput)
+DEEPOBS_UNARY(tanh, kTanh, kOutput)
+#undef DEEPOBS_UNARY
+
 Tensor pow(const Tensor& x, double p) {
-  return detail::unary_op("pow", UnaryOp::kPow, x, p, detail::Saves::kInput);
+  return unary("pow", UnaryOp::kPow, x, p, Saves::kInput);
 }
+Tensor leaky_relu(const Tensor& x, double slope) {
+  // Written so that a NaN slope fails too.
+  DEEPOBS_CHECK(slope >= 0.0 && slope < 1.0, "leaky_relu: slope must be in [0, 1), got ", slope,
+                " (max(x, slope·x) is not a leaky ReLU outside that range)");
+  return unary("leaky_relu", UnaryOp::kLeakyRelu, x, slope, Saves::kInput);
+}
+
+// ---- broadcasting and its adjoint ----
 
 Tensor broadcast_to(const Tensor& x, const Shape& shape) {
   check_floating("broadcast_to", "input", x);
-  const Shape joint = broadcast_shape("broadcast_to", x.shape(), shape);
-  DEEPOBS_CHECK(joint == shape, "broadcast_to: cannot broadcast ", shape_str(x.shape()), " to ",
-                shape_str(shape));
-  Tensor y = detail::broadcast_to_raw(x, shape);
-  if (y.same_storage(x)) y = x.clone();
+  DEEPOBS_CHECK(broadcast_shape("broadcast_to", x.shape(), shape) == shape,
+                "broadcast_to: cannot broadcast ", shape_str(x.shape()), " to ", shape_str(shape));
+  Tensor y = x.shape() == shape ? x.clone() : broadcast_raw(x, shape);
   if (autograd::needs_grad({x}))
-    autograd::record("broadcast_to", {x}, y, [xs = x.shape()](const Tensor& g) {
-      return std::vector<Tensor>{detail::sum_to_raw(g, xs)};
-    });
+    autograd::record("broadcast_to", {x}, {y}, {},
+                     [xs = x.shape()](const auto& g) { return V{sum_to_raw(g.g(), xs)}; });
   return y;
 }
 
 Tensor sum_to(const Tensor& x, const Shape& shape) {
   check_floating("sum_to", "input", x);
-  const Shape joint = broadcast_shape("sum_to", shape, x.shape());
-  DEEPOBS_CHECK(joint == x.shape(), "sum_to: cannot sum ", shape_str(x.shape()), " down to ",
-                shape_str(shape));
-  Tensor y = detail::sum_to_raw(x, shape);
-  if (y.same_storage(x)) y = x.clone();
+  DEEPOBS_CHECK(broadcast_shape("sum_to", shape, x.shape()) == x.shape(), "sum_to: cannot sum ",
+                shape_str(x.shape()), " down to ", shape_str(shape));
+  Tensor y = x.shape() == shape ? x.clone() : sum_to_raw(x, shape);
   if (autograd::needs_grad({x}))
-    autograd::record("sum_to", {x}, y, [xs = x.shape()](const Tensor& g) {
-      return std::vector<Tensor>{detail::broadcast_to_raw(g, xs)};
-    });
+    autograd::record("sum_to", {x}, {y}, {},
+                     [xs = x.shape()](const auto& g) { return V{broadcast_raw(g.g(), xs)}; });
   return y;
 }
 

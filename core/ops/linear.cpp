@@ -1,17 +1,20 @@
 #include "core/ops/linear.h"
 
 #include "core/autograd.h"
-#include "core/ops/dispatch.h"
+#include "core/backend.h"
 #include "kernels/cpu/gemm.h"
-#if DEEPOBS_WITH_CUDA
 #include "kernels/cuda/gemm.h"
-#endif
 
 namespace deepobs::ops {
 namespace {
 
-// Shape-checked product without autograd; every matmul and its backward go through here.
-Tensor matmul_raw(const char* op, const Tensor& a, const Tensor& b, bool ta, bool tb) {
+using V = std::vector<Tensor>;
+
+// op(a)·op(b) + beta·c, written into `c` when given (its gradient buffer: the weight gradient is
+// then accumulated in place, no temporary) or into a new tensor. Shape-checked, not recorded;
+// every product and its backward go through here.
+Tensor gemm(const char* op, const Tensor& a, const Tensor& b, bool ta, bool tb,
+            Tensor c = Tensor()) {
   check_rank(op, "a", a, 2);
   check_rank(op, "b", b, 2);
   check_floating(op, "a", a);
@@ -21,33 +24,23 @@ Tensor matmul_raw(const char* op, const Tensor& a, const Tensor& b, bool ta, boo
   DEEPOBS_CHECK(k == kb, op, ": inner dimensions differ: a ", shape_str(a.shape()),
                 ta ? " (transposed)" : "", " and b ", shape_str(b.shape()),
                 tb ? " (transposed)" : "");
-  Tensor c = Tensor::empty({m, n}, a.dtype(), a.device());
-  if (detail::backend_for(op, a) == detail::Backend::kCuda) {
-#if DEEPOBS_WITH_CUDA
-    kernels::cuda::gemm(detail::cuda_context(a), ta, tb, m, n, k, 1.0f, a.data<float>(),
-                        b.data<float>(), 0.0f, c.data<float>());
-#endif
-    return c;
-  }
-  detail::dispatch_floating(op, a, [&](auto t) {
-    using T = decltype(t);
-    kernels::cpu::gemm<T>(ta, tb, m, n, k, T(1), a.data<T>(), b.data<T>(), T(0), c.data<T>());
+  const bool accumulate = c.defined();
+  if (!accumulate) c = Tensor::empty({m, n}, a.dtype(), a.device());
+  DEEPOBS_CHECK(c.shape() == (Shape{m, n}) && c.dtype() == a.dtype(), op, ": bad output ", c.str());
+  backend::launch(op, a, [&](auto be) {
+    using T = typename decltype(be)::type;
+    DEEPOBS_KERNEL(be, gemm, ta, tb, m, n, k, T(1), a.data<T>(), b.data<T>(), T(accumulate ? 1 : 0),
+                   c.data<T>());
   });
   return c;
 }
 
-Tensor bias_grad(const Tensor& g) {
+// Σ over the rows of g: the bias gradient of a dense layer.
+Tensor column_sums(const Tensor& g) {
   Tensor out = Tensor::empty({g.size(1)}, g.dtype(), g.device());
-  if (detail::backend_for("dense backward", g) == detail::Backend::kCuda) {
-#if DEEPOBS_WITH_CUDA
-    kernels::cuda::column_sums(detail::cuda_context(g), g.data<float>(), g.size(0), g.size(1),
-                               out.data<float>());
-#endif
-    return out;
-  }
-  detail::dispatch_floating("dense", g, [&](auto t) {
-    using T = decltype(t);
-    kernels::cpu::column_sums<T>(g.data<T>(), g.size(0), g.size(1), out.data<T>());
+  backend::launch("dense backward", g, [&](auto be) {
+    using T = typename decltype(be)::type;
+    DEEPOBS_KERNEL(be, column_sums, g.data<T>(), g.size(0), g.size(1), out.data<T>());
   });
   return out;
 }
@@ -55,17 +48,20 @@ Tensor bias_grad(const Tensor& g) {
 }  // namespace
 
 Tensor matmul(const Tensor& a, const Tensor& b, bool trans_a, bool trans_b) {
-  Tensor c = matmul_raw("matmul", a, b, trans_a, trans_b);
-  if (autograd::needs_grad({a, b})) {
-    autograd::record("matmul", {a, b}, c, [a, b, trans_a, trans_b](const Tensor& g) {
-      // C = op(A) op(B): dA = g op(B)^T (transposed back when A was), dB likewise.
-      Tensor ga = trans_a ? matmul_raw("matmul backward", b, g, trans_b, true)
-                          : matmul_raw("matmul backward", g, b, false, !trans_b);
-      Tensor gb = trans_b ? matmul_raw("matmul backward", g, a, true, trans_a)
-                          : matmul_raw("matmul backward", a, g, !trans_a, false);
-      return std::vector<Tensor>{ga, gb};
+  Tensor c = gemm("matmul", a, b, trans_a, trans_b);
+  if (autograd::needs_grad({a, b}))
+    autograd::record("matmul", {a, b}, {c}, {a, b}, [trans_a, trans_b](const auto& g) {
+      // C = op(A) op(B): dA = g op(B)ᵀ (transposed back when A was), dB likewise.
+      const Tensor &sa = g.saved[0], &sb = g.saved[1], &dc = g.g();
+      Tensor ga, gb;
+      if (g.wants[0])
+        ga = trans_a ? gemm("matmul backward", sb, dc, trans_b, true)
+                     : gemm("matmul backward", dc, sb, false, !trans_b);
+      if (g.wants[1])
+        gb = trans_b ? gemm("matmul backward", dc, sa, true, trans_a)
+                     : gemm("matmul backward", sa, dc, !trans_a, false);
+      return V{ga, gb};
     });
-  }
   return c;
 }
 
@@ -81,30 +77,26 @@ Tensor dense(const Tensor& x, const Tensor& weight, const Tensor& bias) {
                   shape_str(bias.shape()), " does not match weight ", shape_str(weight.shape()),
                   " (expected [", weight.size(1), "])");
   }
-  Tensor y = matmul_raw("dense", x, weight, false, false);
-  if (bias.defined()) {
-    if (detail::backend_for("dense", y) == detail::Backend::kCuda) {
-#if DEEPOBS_WITH_CUDA
-      kernels::cuda::add_row_bias(detail::cuda_context(y), y.data<float>(), bias.data<float>(),
-                                  y.size(0), y.size(1));
-#endif
-    } else {
-      detail::dispatch_floating("dense", y, [&](auto t) {
-        using T = decltype(t);
-        kernels::cpu::add_row_bias<T>(y.data<T>(), bias.data<T>(), y.size(0), y.size(1));
-      });
-    }
-  }
-  if (autograd::needs_grad({x, weight, bias})) {
-    autograd::record("dense", {x, weight, bias}, y, [x, weight, bias](const Tensor& g) {
-      Tensor gx =
-          x.requires_grad() ? matmul_raw("dense backward", g, weight, false, true) : Tensor();
-      Tensor gw =
-          weight.requires_grad() ? matmul_raw("dense backward", x, g, true, false) : Tensor();
-      Tensor gb = bias.defined() && bias.requires_grad() ? bias_grad(g) : Tensor();
-      return std::vector<Tensor>{gx, gw, gb};
+  Tensor y = gemm("dense", x, weight, false, false);
+  if (bias.defined())
+    backend::launch("dense", y, [&](auto be) {
+      using T = typename decltype(be)::type;
+      DEEPOBS_KERNEL(be, add_row_bias, y.data<T>(), bias.data<T>(), y.size(0), y.size(1));
     });
-  }
+  if (autograd::needs_grad({x, weight, bias}))
+    autograd::record("dense", {x, weight, bias}, {y}, {x, weight}, [](const auto& g) {
+      const Tensor &sx = g.saved[0], &sw = g.saved[1], &dy = g.g();
+      Tensor gx, gw, gb;
+      if (g.wants[0]) gx = gemm("dense backward", dy, sw, false, true);
+      // xᵀ·dy straight into the weight's gradient buffer when it has one (the same bits as a
+      // product added to a zeroed buffer; no weight-sized temporary).
+      if (g.wants[1] && g.buffers[1].defined())
+        gemm("dense backward", sx, dy, true, false, g.buffers[1]);
+      else if (g.wants[1])
+        gw = gemm("dense backward", sx, dy, true, false);
+      if (g.wants[2]) gb = column_sums(dy);
+      return V{gx, gw, gb};
+    });
   return y;
 }
 

@@ -3,33 +3,26 @@
 #include <cstdint>
 
 #include "core/autograd.h"
-#include "core/ops/dispatch.h"
+#include "core/backend.h"
 #include "kernels/cpu/softmax_xent.h"
-#if DEEPOBS_WITH_CUDA
 #include "kernels/cuda/softmax_xent.h"
-#endif
 
 namespace deepobs::ops {
 namespace {
 
 // Calls f(L{}) with L = int32_t or int64_t according to the labels' dtype.
 template <class F>
-decltype(auto) dispatch_labels(const char* op, const Tensor& labels, F&& f) {
-  switch (labels.dtype()) {
-    case DType::I32:
-      return f(std::int32_t{});
-    case DType::I64:
-      return f(std::int64_t{});
-    default:
-      throw Error(cat(op, ": labels must be i32 or i64, got ", labels.str()));
-  }
+decltype(auto) with_labels(const char* op, const Tensor& labels, F&& f) {
+  if (labels.dtype() == DType::I32) return f(std::int32_t{});
+  DEEPOBS_CHECK(labels.dtype() == DType::I64, op, ": labels must be i32 or i64, got ",
+                labels.str());
+  return f(std::int64_t{});
 }
 
-// Checks shapes, dtypes, devices and (on the CPU) every label value shared by the loss and the
-// accuracy. Returns true when the op runs on the CUDA kernels: their labels stay on the device and
-// are checked there (kernels/cuda/softmax_xent.h: a bad label makes the loss NaN; the accuracy
-// reports it and throws below), so no step waits for a label read-back.
-bool check_classification(const char* op, const Tensor& logits, const Tensor& labels) {
+// Checks shapes, dtypes, devices and, on the CPU, every label value. On a GPU the labels stay on
+// the device (no step waits for a read-back): a bad label makes its row's loss NaN there, and the
+// accuracy reports it (kernels/cuda/softmax_xent.h).
+void check_classification(const char* op, const Tensor& logits, const Tensor& labels) {
   check_rank(op, "logits", logits, 2);
   check_floating(op, "logits", logits);
   check_rank(op, "labels", labels, 1);
@@ -39,108 +32,71 @@ bool check_classification(const char* op, const Tensor& logits, const Tensor& la
                 " have ", logits.size(0), " rows but labels ", shape_str(labels.shape()), " have ",
                 labels.size(0));
   DEEPOBS_CHECK(logits.size(1) > 0, op, ": logits ", shape_str(logits.shape()), " have no classes");
-  if (detail::backend_for(op, logits) == detail::Backend::kCuda) {
-    dispatch_labels(op, labels, [](auto) {});  // the label dtype check of the CPU path
-    return true;
-  }
-  const std::int64_t classes = logits.size(1);
-  dispatch_labels(op, labels, [&](auto l) {
-    using L = decltype(l);
-    const L* p = labels.data<L>();
-    const std::int64_t bad = kernels::cpu::first_bad_label(p, labels.numel(), classes);
+  backend::launch(op, logits, [](auto) {});  // fails early for a device or dtype without kernels
+  with_labels(op, labels, [&](auto l) {
+    if (logits.device().is_cuda()) return;
+    const auto* p = labels.data<decltype(l)>();
+    const std::int64_t bad = kernels::cpu::first_bad_label(p, labels.numel(), logits.size(1));
     DEEPOBS_CHECK(bad < 0, op, ": label ", static_cast<std::int64_t>(p[bad]), " in row ", bad,
-                  " is outside [0, ", classes, ")");
+                  " is outside [0, ", logits.size(1), ")");
   });
-  return false;
 }
 
 }  // namespace
 
 Tensor softmax_cross_entropy(const Tensor& logits, const Tensor& labels, double label_smoothing) {
-  const char* op = "softmax_cross_entropy";
-  const bool cuda = check_classification(op, logits, labels);
+  constexpr const char* op = "softmax_cross_entropy";
+  check_classification(op, logits, labels);
   DEEPOBS_CHECK(label_smoothing >= 0.0 && label_smoothing <= 1.0, op,
                 ": label_smoothing must be in [0, 1], got ", label_smoothing);
   const std::int64_t n = logits.size(0), classes = logits.size(1);
   Tensor loss = Tensor::empty({n}, logits.dtype(), logits.device());
-  // log Σ exp per row, kept for the backward pass (N values: far cheaper than the softmax).
+  // log Σ exp per row, saved for the backward pass (N values: far cheaper than the softmax).
   Tensor lse = Tensor::empty({n}, logits.dtype(), logits.device());
-  if (cuda) {
-#if DEEPOBS_WITH_CUDA
-    dispatch_labels(op, labels, [&](auto l) {
-      using L = decltype(l);
-      kernels::cuda::softmax_xent_forward<L>(
-          detail::cuda_context(logits), logits.data<float>(), labels.data<L>(), n, classes,
-          static_cast<float>(label_smoothing), loss.data<float>(), lse.data<float>());
+  backend::launch(op, logits, [&](auto be) {
+    using T = typename decltype(be)::type;
+    with_labels(op, labels, [&](auto l) {
+      DEEPOBS_KERNEL(be, softmax_xent_forward, logits.data<T>(), labels.data<decltype(l)>(), n,
+                     classes, static_cast<T>(label_smoothing), loss.data<T>(), lse.data<T>());
     });
-#endif
-  } else {
-    detail::dispatch_floating(op, logits, [&](auto t) {
-      using T = decltype(t);
-      dispatch_labels(op, labels, [&](auto l) {
-        using L = decltype(l);
-        kernels::cpu::softmax_xent_forward<T, L>(logits.data<T>(), labels.data<L>(), n, classes,
-                                                 static_cast<T>(label_smoothing), loss.data<T>(),
-                                                 lse.data<T>());
-      });
-    });
-  }
-  if (autograd::needs_grad({logits})) {
-    autograd::record(op, {logits, labels}, loss,
-                     [op, logits, labels, lse, label_smoothing, cuda](const Tensor& g) {
-                       Tensor d = Tensor::empty(logits.shape(), logits.dtype(), logits.device());
-                       if (cuda) {
-#if DEEPOBS_WITH_CUDA
-                         dispatch_labels(op, labels, [&](auto l) {
-                           using L = decltype(l);
-                           kernels::cuda::softmax_xent_backward<L>(
-                               detail::cuda_context(logits), logits.data<float>(), labels.data<L>(),
-                               lse.data<float>(), g.data<float>(), logits.size(0), logits.size(1),
-                               static_cast<float>(label_smoothing), d.data<float>());
-                         });
-#endif
-                         return std::vector<Tensor>{d, Tensor()};
-                       }
-                       detail::dispatch_floating(op, logits, [&](auto t) {
-                         using T = decltype(t);
-                         dispatch_labels(op, labels, [&](auto l) {
-                           using L = decltype(l);
-                           kernels::cpu::softmax_xent_backward<T, L>(
-                               logits.data<T>(), labels.data<L>(), lse.data<T>(), g.data<T>(),
-                               logits.size(0), logits.size(1), static_cast<T>(label_smoothing),
-                               d.data<T>());
-                         });
-                       });
-                       return std::vector<Tensor>{d, Tensor()};
-                     });
-  }
+  });
+  if (autograd::needs_grad({logits}))
+    autograd::record(
+        op, {logits, labels}, {loss}, {logits, labels, lse}, [label_smoothing](const auto& g) {
+          const Tensor &x = g.saved[0], &y = g.saved[1], &s = g.saved[2];
+          Tensor d = Tensor::empty(x.shape(), x.dtype(), x.device());
+          backend::launch("softmax_cross_entropy backward", x, [&](auto be) {
+            using T = typename decltype(be)::type;
+            with_labels("softmax_cross_entropy", y, [&](auto l) {
+              DEEPOBS_KERNEL(be, softmax_xent_backward, x.data<T>(), y.template data<decltype(l)>(),
+                             s.data<T>(), g.g().template data<T>(), x.size(0), x.size(1),
+                             static_cast<T>(label_smoothing), d.data<T>());
+            });
+          });
+          return std::vector<Tensor>{d, Tensor()};
+        });
   return loss;
 }
 
 double accuracy(const Tensor& logits, const Tensor& labels) {
-  const char* op = "accuracy";
-  const bool cuda = check_classification(op, logits, labels);
+  constexpr const char* op = "accuracy";
+  check_classification(op, logits, labels);
   const std::int64_t n = logits.size(0);
   DEEPOBS_CHECK(n > 0, op, ": no rows in ", logits.str(),
                 " (the accuracy of nothing is undefined)");
-  if (cuda) {
-#if DEEPOBS_WITH_CUDA
-    const auto counted = dispatch_labels(op, labels, [&](auto l) {
-      using L = decltype(l);
-      return kernels::cuda::count_correct<L>(detail::cuda_context(logits), logits.data<float>(),
-                                             labels.data<L>(), n, logits.size(1));
-    });
-    DEEPOBS_CHECK(counted.first_bad_row < 0, op, ": label ", counted.first_bad_label, " in row ",
-                  counted.first_bad_row, " is outside [0, ", logits.size(1), ")");
-    return static_cast<double>(counted.correct) / static_cast<double>(n);
-#endif
-  }
-  const std::int64_t correct = detail::dispatch_floating(op, logits, [&](auto t) {
-    using T = decltype(t);
-    return dispatch_labels(op, labels, [&](auto l) {
-      using L = decltype(l);
-      return kernels::cpu::count_correct<T, L>(logits.data<T>(), labels.data<L>(), n,
-                                               logits.size(1));
+  const std::int64_t correct = backend::launch(op, logits, [&](auto be) {
+    using T = typename decltype(be)::type;
+    return with_labels(op, labels, [&](auto l) -> std::int64_t {
+      const auto* pl = labels.data<decltype(l)>();
+      if constexpr (decltype(be)::is_cpu) {
+        return kernels::cpu::count_correct(logits.data<T>(), pl, n, logits.size(1));
+      } else {
+        const auto c =
+            kernels::cuda::count_correct(be.ctx, logits.data<T>(), pl, n, logits.size(1));
+        DEEPOBS_CHECK(c.first_bad_row < 0, op, ": label ", c.first_bad_label, " in row ",
+                      c.first_bad_row, " is outside [0, ", logits.size(1), ")");
+        return c.correct;
+      }
     });
   });
   return static_cast<double>(correct) / static_cast<double>(n);

@@ -3,22 +3,20 @@
 #include <limits>
 
 #include "core/autograd.h"
-#include "core/ops/dispatch.h"
+#include "core/backend.h"
 #include "kernels/cpu/pool.h"
-#if DEEPOBS_WITH_CUDA
 #include "kernels/cuda/pool.h"
-#endif
 
 namespace deepobs::ops {
 namespace {
 
 using kernels::cpu::PoolGeometry;
+using V = std::vector<Tensor>;
 
 PoolGeometry pool_geometry(const char* op, const Tensor& x, int kernel_h, int kernel_w,
                            int stride_h, int stride_w, const Padding2d& p) {
   check_rank(op, "input", x, 4);
-  check_floating(op, "input", x);
-  detail::backend_for(op, x);  // fails early for a device or dtype without kernels
+  backend::launch(op, x, [](auto) {});  // fails early for a device or dtype without kernels
   DEEPOBS_CHECK(kernel_h >= 1 && kernel_w >= 1, op, ": window must be >= 1, got ", kernel_h, "x",
                 kernel_w, " for input ", shape_str(x.shape()));
   DEEPOBS_CHECK(stride_h >= 1 && stride_w >= 1, op, ": strides must be >= 1, got ", stride_h, ",",
@@ -32,19 +30,17 @@ PoolGeometry pool_geometry(const char* op, const Tensor& x, int kernel_h, int ke
                     x.size(3) + p.left + p.right >= kernel_w,
                 op, ": window ", kernel_h, "x", kernel_w, " does not fit input ",
                 shape_str(x.shape()), " padded by ", padding_str(p));
-  PoolGeometry g;
-  g.planes = x.size(0) * x.size(1);
-  g.in_h = x.size(2);
-  g.in_w = x.size(3);
-  g.kernel_h = kernel_h;
-  g.kernel_w = kernel_w;
-  g.stride_h = stride_h;
-  g.stride_w = stride_w;
-  g.pad_top = p.top;
-  g.pad_left = p.left;
-  g.out_h = (g.in_h + p.top + p.bottom - kernel_h) / stride_h + 1;
-  g.out_w = (g.in_w + p.left + p.right - kernel_w) / stride_w + 1;
-  return g;
+  return PoolGeometry{x.size(0) * x.size(1),
+                      x.size(2),
+                      x.size(3),
+                      kernel_h,
+                      kernel_w,
+                      stride_h,
+                      stride_w,
+                      p.top,
+                      p.left,
+                      (x.size(2) + p.top + p.bottom - kernel_h) / stride_h + 1,
+                      (x.size(3) + p.left + p.right - kernel_w) / stride_w + 1};
 }
 
 Padding2d mode_padding(const char* op, const Tensor& x, int kernel_h, int kernel_w, int stride_h,
@@ -61,10 +57,6 @@ Padding2d mode_padding(const char* op, const Tensor& x, int kernel_h, int kernel
   return padding_for(mode, x.size(2), x.size(3), kernel_h, kernel_w, stride_h, stride_w);
 }
 
-Shape out_shape(const Tensor& x, const PoolGeometry& g) {
-  return {x.size(0), x.size(1), g.out_h, g.out_w};
-}
-
 }  // namespace
 
 Tensor max_pool2d(const Tensor& x, int kernel_h, int kernel_w, int stride_h, int stride_w,
@@ -73,38 +65,26 @@ Tensor max_pool2d(const Tensor& x, int kernel_h, int kernel_w, int stride_h, int
   const PoolGeometry g = pool_geometry(op, x, kernel_h, kernel_w, stride_h, stride_w, padding);
   DEEPOBS_CHECK(g.in_h * g.in_w <= std::numeric_limits<std::int32_t>::max(), op, ": input ",
                 shape_str(x.shape()), " has more pixels per plane than i32 argmax indices address");
-  Tensor y = Tensor::empty(out_shape(x, g), x.dtype(), x.device());
-  // Saved for backward: which input pixel each output took (its position within the plane).
-  Tensor argmax = Tensor::empty(out_shape(x, g), DType::I32, x.device());
-  if (detail::backend_for(op, x) == detail::Backend::kCuda) {
-#if DEEPOBS_WITH_CUDA
-    kernels::cuda::max_pool2d_forward(detail::cuda_context(x), g, x.data<float>(), y.data<float>(),
-                                      argmax.data<std::int32_t>());
-#endif
-  } else {
-    detail::dispatch_floating(op, x, [&](auto t) {
-      using T = decltype(t);
-      kernels::cpu::max_pool2d_forward<T>(g, x.data<T>(), y.data<T>(), argmax.data<std::int32_t>());
+  const Shape out{x.size(0), x.size(1), g.out_h, g.out_w};
+  Tensor y = Tensor::empty(out, x.dtype(), x.device());
+  // Saved for backward instead of x: which input pixel each output took (its place in the plane).
+  Tensor argmax = Tensor::empty(out, DType::I32, x.device());
+  backend::launch(op, x, [&](auto be) {
+    using T = typename decltype(be)::type;
+    DEEPOBS_KERNEL(be, max_pool2d_forward, g, x.data<T>(), y.data<T>(),
+                   argmax.data<std::int32_t>());
+  });
+  if (autograd::needs_grad({x}))
+    autograd::record(op, {x}, {y}, {argmax}, [g, xs = x.shape()](const auto& gr) {
+      const Tensor& dy = gr.g();
+      Tensor dx = Tensor::empty(xs, dy.dtype(), dy.device());
+      backend::launch("max_pool2d backward", dy, [&](auto be) {
+        using T = typename decltype(be)::type;
+        DEEPOBS_KERNEL(be, max_pool2d_backward, g, dy.data<T>(),
+                       gr.saved[0].template data<std::int32_t>(), dx.data<T>());
+      });
+      return V{dx};
     });
-  }
-  if (autograd::needs_grad({x})) {
-    autograd::record(op, {x}, y, [x, argmax, g](const Tensor& gy) {
-      Tensor gx = Tensor::empty(x.shape(), x.dtype(), x.device());
-      if (detail::backend_for("max_pool2d backward", gy) == detail::Backend::kCuda) {
-#if DEEPOBS_WITH_CUDA
-        kernels::cuda::max_pool2d_backward(detail::cuda_context(gy), g, gy.data<float>(),
-                                           argmax.data<std::int32_t>(), gx.data<float>());
-#endif
-      } else {
-        detail::dispatch_floating("max_pool2d backward", gy, [&](auto t) {
-          using T = decltype(t);
-          kernels::cpu::max_pool2d_backward<T>(g, gy.data<T>(), argmax.data<std::int32_t>(),
-                                               gx.data<T>());
-        });
-      }
-      return std::vector<Tensor>{gx};
-    });
-  }
   return y;
 }
 
@@ -118,34 +98,21 @@ Tensor avg_pool2d(const Tensor& x, int kernel_h, int kernel_w, int stride_h, int
                   const Padding2d& padding) {
   constexpr const char* op = "avg_pool2d";
   const PoolGeometry g = pool_geometry(op, x, kernel_h, kernel_w, stride_h, stride_w, padding);
-  Tensor y = Tensor::empty(out_shape(x, g), x.dtype(), x.device());
-  if (detail::backend_for(op, x) == detail::Backend::kCuda) {
-#if DEEPOBS_WITH_CUDA
-    kernels::cuda::avg_pool2d_forward(detail::cuda_context(x), g, x.data<float>(), y.data<float>());
-#endif
-  } else {
-    detail::dispatch_floating(op, x, [&](auto t) {
-      using T = decltype(t);
-      kernels::cpu::avg_pool2d_forward<T>(g, x.data<T>(), y.data<T>());
+  Tensor y = Tensor::empty({x.size(0), x.size(1), g.out_h, g.out_w}, x.dtype(), x.device());
+  backend::launch(op, x, [&](auto be) {
+    using T = typename decltype(be)::type;
+    DEEPOBS_KERNEL(be, avg_pool2d_forward, g, x.data<T>(), y.data<T>());
+  });
+  if (autograd::needs_grad({x}))
+    autograd::record(op, {x}, {y}, {}, [g, xs = x.shape()](const auto& gr) {
+      const Tensor& dy = gr.g();
+      Tensor dx = Tensor::empty(xs, dy.dtype(), dy.device());
+      backend::launch("avg_pool2d backward", dy, [&](auto be) {
+        using T = typename decltype(be)::type;
+        DEEPOBS_KERNEL(be, avg_pool2d_backward, g, dy.data<T>(), dx.data<T>());
+      });
+      return V{dx};
     });
-  }
-  if (autograd::needs_grad({x})) {
-    autograd::record(op, {x}, y, [x, g](const Tensor& gy) {
-      Tensor gx = Tensor::empty(x.shape(), x.dtype(), x.device());
-      if (detail::backend_for("avg_pool2d backward", gy) == detail::Backend::kCuda) {
-#if DEEPOBS_WITH_CUDA
-        kernels::cuda::avg_pool2d_backward(detail::cuda_context(gy), g, gy.data<float>(),
-                                           gx.data<float>());
-#endif
-      } else {
-        detail::dispatch_floating("avg_pool2d backward", gy, [&](auto t) {
-          using T = decltype(t);
-          kernels::cpu::avg_pool2d_backward<T>(g, gy.data<T>(), gx.data<T>());
-        });
-      }
-      return std::vector<Tensor>{gx};
-    });
-  }
   return y;
 }
 

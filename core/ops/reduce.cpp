@@ -3,12 +3,10 @@
 #include <cstddef>
 
 #include "core/autograd.h"
-#include "core/ops/dispatch.h"
-#include "core/ops/elementwise_detail.h"
+#include "core/backend.h"
+#include "core/ops/elementwise.h"
 #include "kernels/cpu/reduce.h"
-#if DEEPOBS_WITH_CUDA
 #include "kernels/cuda/reduce.h"
-#endif
 
 namespace deepobs::ops {
 namespace {
@@ -21,12 +19,9 @@ struct Reduction {
   std::int64_t count = 1;  // elements summed into each output element
 };
 
-Reduction reduce_all(const Tensor& x) {
-  return Reduction{Shape(x.shape().size(), 1), Shape{}, x.numel()};
-}
-
 Reduction reduce_axes(const char* op, const Tensor& x, const std::vector<std::int64_t>& axes,
                       bool keepdim) {
+  check_floating(op, "input", x);
   const std::int64_t rank = x.dim();
   DEEPOBS_CHECK(!axes.empty(), op, ": empty axis list for ", x.str(), " (use ", op,
                 "(x) to reduce every element)");
@@ -51,50 +46,41 @@ Reduction reduce_axes(const char* op, const Tensor& x, const std::vector<std::in
 
 Tensor reduce(const char* op, const Tensor& x, const Reduction& r, bool is_mean) {
   DEEPOBS_CHECK(!is_mean || r.count > 0, op, ": cannot average over zero elements of ", x.str());
-  const auto backend = detail::backend_for(op, x);
   const double scale = is_mean ? 1.0 / static_cast<double>(r.count) : 1.0;
   Tensor y = Tensor::empty(r.out, x.dtype(), x.device());
-  if (backend == detail::Backend::kCuda) {
-#if DEEPOBS_WITH_CUDA
-    kernels::cuda::sum_to_shape(detail::cuda_context(x), x.shape(), x.data<float>(), r.keep,
-                                y.data<float>(), scale);
-#endif
-  } else {
-    detail::dispatch_floating(op, x, [&](auto t) {
-      using T = decltype(t);
-      kernels::cpu::sum_to_shape<T>(x.shape(), x.data<T>(), r.keep, y.data<T>(), scale);
-    });
-  }
-  if (autograd::needs_grad({x})) {
-    autograd::record(op, {x}, y, [xs = x.shape(), keep = r.keep, scale](const Tensor& g) {
+  backend::launch(op, x, [&](auto be) {
+    using T = typename decltype(be)::type;
+    DEEPOBS_KERNEL(be, sum_to_shape, x.shape(), x.data<T>(), r.keep, y.data<T>(), scale);
+  });
+  if (autograd::needs_grad({x}))
+    autograd::record(op, {x}, {y}, {}, [xs = x.shape(), keep = r.keep, scale](const auto& g) {
       // Every reduced element contributed with weight `scale`, so each receives scale·g.
-      Tensor gx = detail::broadcast_to_raw(g.view(keep), xs);
-      if (scale != 1.0) gx = detail::scale_raw(gx, scale);
-      return std::vector<Tensor>{gx};
+      Tensor gx = broadcast_to(g.g().view(keep), xs);
+      return std::vector<Tensor>{scale != 1.0 ? mul_scalar(gx, scale) : gx};
     });
-  }
   return y;
+}
+
+Reduction reduce_all(const char* op, const Tensor& x) {
+  check_floating(op, "input", x);
+  return Reduction{Shape(x.shape().size(), 1), Shape{}, x.numel()};
 }
 
 }  // namespace
 
 Tensor sum(const Tensor& x) {
-  check_floating("sum", "input", x);
-  return reduce("sum", x, reduce_all(x), false);
+  return reduce("sum", x, reduce_all("sum", x), false);
 }
 
 Tensor mean(const Tensor& x) {
-  check_floating("mean", "input", x);
-  return reduce("mean", x, reduce_all(x), true);
+  return reduce("mean", x, reduce_all("mean", x), true);
 }
 
 Tensor sum(const Tensor& x, const std::vector<std::int64_t>& axes, bool keepdim) {
-  check_floating("sum", "input", x);
   return reduce("sum", x, reduce_axes("sum", x, axes, keepdim), false);
 }
 
 Tensor mean(const Tensor& x, const std::vector<std::int64_t>& axes, bool keepdim) {
-  check_floating("mean", "input", x);
   return reduce("mean", x, reduce_axes("mean", x, axes, keepdim), true);
 }
 

@@ -3,11 +3,9 @@
 #include <cstddef>
 
 #include "core/autograd.h"
-#include "core/ops/dispatch.h"
+#include "core/backend.h"
 #include "kernels/cpu/copy.h"
-#if DEEPOBS_WITH_CUDA
 #include "kernels/cuda/copy.h"
-#endif
 
 namespace deepobs::ops {
 namespace {
@@ -16,8 +14,9 @@ namespace {
 Tensor view_recorded(const char* op, const Tensor& x, const Shape& shape) {
   Tensor y = x.view(shape);
   if (autograd::needs_grad({x}))
-    autograd::record(op, {x}, y,
-                     [xs = x.shape()](const Tensor& g) { return std::vector<Tensor>{g.view(xs)}; });
+    autograd::record(op, {x}, {y}, {}, [xs = x.shape()](const auto& g) {
+      return std::vector<Tensor>{g.g().view(xs)};
+    });
   return y;
 }
 
@@ -29,19 +28,12 @@ struct ConcatGeometry {
   std::int64_t total = 0;  // Σ width: the row length of the result
 };
 
-// Row copies on the tensors' device (kernels/cpu/copy.h semantics). `like` names the device.
-void copy_rows_on(const Tensor& like, const void* src, std::int64_t src_pitch, void* dst,
-                  std::int64_t dst_pitch, std::int64_t rows, std::int64_t row_bytes) {
-  if (like.device().is_cuda()) {
-#if DEEPOBS_WITH_CUDA
-    kernels::cuda::copy_rows(detail::cuda_context(like), src, src_pitch, dst, dst_pitch, rows,
-                             row_bytes);
-    return;
-#else
-    detail::no_kernel_for_device("concat", like);
-#endif
-  }
-  kernels::cpu::copy_rows(src, src_pitch, dst, dst_pitch, rows, row_bytes);
+// Row copies of bytes (any dtype) on the device of `like` (kernels/cpu/copy.h semantics).
+void copy_rows(const Tensor& like, const void* src, std::int64_t src_pitch, void* dst,
+               std::int64_t dst_pitch, std::int64_t rows, std::int64_t row_bytes) {
+  backend::launch_any("concat", like, [&](auto be) {
+    DEEPOBS_KERNEL(be, copy_rows, src, src_pitch, dst, dst_pitch, rows, row_bytes);
+  });
 }
 
 ConcatGeometry concat_geometry(const std::vector<Tensor>& xs, std::size_t axis) {
@@ -118,41 +110,36 @@ Tensor concat(const std::vector<Tensor>& xs, std::int64_t axis) {
                   " (tensor ", k, ") differ outside axis ", axis);
     out[ax] += x.shape()[ax];
   }
-  // Plain byte copies (copy_rows_on): every dtype works on every device, f64 on CUDA included.
+  // Plain byte copies (copy_rows): every dtype works on every device, f64 on CUDA included.
 
   const ConcatGeometry geo = concat_geometry(xs, ax);
   const auto es = static_cast<std::int64_t>(dtype_size(x0.dtype()));
   Tensor y = Tensor::empty(out, x0.dtype(), x0.device());
   std::int64_t offset = 0;
   for (std::size_t k = 0; k < xs.size(); ++k) {
-    copy_rows_on(x0, xs[k].raw_data(), geo.width[k] * es,
-                 static_cast<char*>(y.raw_data()) + offset * es, geo.total * es, geo.outer,
-                 geo.width[k] * es);
+    copy_rows(x0, xs[k].raw_data(), geo.width[k] * es,
+              static_cast<char*>(y.raw_data()) + offset * es, geo.total * es, geo.outer,
+              geo.width[k] * es);
     offset += geo.width[k];
   }
 
   if (autograd::needs_grad(xs)) {
     std::vector<Shape> shapes;
-    std::vector<bool> wanted;
-    for (const auto& x : xs) {
+    for (const auto& x : xs)
       shapes.push_back(x.shape());
-      wanted.push_back(x.requires_grad());
-    }
-    autograd::record("concat", xs, std::vector<Tensor>{y},
-                     [geo, shapes, wanted, es](const std::vector<Tensor>& g) {
-                       std::vector<Tensor> grads(shapes.size());
-                       std::int64_t off = 0;
-                       for (std::size_t k = 0; k < shapes.size(); ++k) {
-                         if (wanted[k]) {
-                           grads[k] = Tensor::empty(shapes[k], g[0].dtype(), g[0].device());
-                           copy_rows_on(g[0], static_cast<const char*>(g[0].raw_data()) + off * es,
-                                        geo.total * es, grads[k].raw_data(), geo.width[k] * es,
-                                        geo.outer, geo.width[k] * es);
-                         }
-                         off += geo.width[k];
-                       }
-                       return grads;
-                     });
+    autograd::record("concat", xs, {y}, {}, [geo, shapes, es](const auto& g) {
+      std::vector<Tensor> grads(shapes.size());
+      std::int64_t off = 0;
+      for (std::size_t k = 0; k < shapes.size(); ++k) {
+        if (g.wants[k]) {
+          grads[k] = Tensor::empty(shapes[k], g.g().dtype(), g.g().device());
+          copy_rows(g.g(), static_cast<const char*>(g.g().raw_data()) + off * es, geo.total * es,
+                    grads[k].raw_data(), geo.width[k] * es, geo.outer, geo.width[k] * es);
+        }
+        off += geo.width[k];
+      }
+      return grads;
+    });
   }
   return y;
 }

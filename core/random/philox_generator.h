@@ -9,6 +9,12 @@
 //
 // A generator is a small value (seed, stream, counter); copying it forks the sequence. It is not
 // thread-safe: give each thread its own.
+//
+// Draws that belong to a training step (dropout masks, a VAE's noise) pass `call`: an i64
+// one-element tensor on the filled tensor's device that holds the call index (a model's step
+// counter). Such a draw neither uses nor advances the generator's own index; on a GPU the kernel
+// reads the index from device memory, so a captured step that advances the counter on the device
+// replays fresh draws, and a second evaluation of the same step redraws the same numbers.
 #pragma once
 
 #include <cstdint>
@@ -54,24 +60,27 @@ class PhiloxGenerator {
 
   // Fills t (f32 or f64, CPU) with lo + (hi - lo)·u, u uniform in [0, 1) with 24 random bits for
   // f32 and 53 for f64. Needs finite lo <= hi. Rounding to f32 may produce hi itself.
-  void uniform_(const Tensor& t, double lo, double hi);
+  void uniform_(const Tensor& t, double lo, double hi, const Tensor& call = Tensor());
   // Fills t with mean + stddev·z, z standard normal (Box–Muller in double, then rounded to t's
   // type). Needs finite mean and finite stddev >= 0.
-  void normal_(const Tensor& t, double mean, double stddev);
+  void normal_(const Tensor& t, double mean, double stddev, const Tensor& call = Tensor());
   // As normal_, but each z is redrawn until |z| <= 2: every value lies within two standard
   // deviations of the mean, without rescaling (TF's truncated_normal).
-  void truncated_normal_(const Tensor& t, double mean, double stddev);
+  void truncated_normal_(const Tensor& t, double mean, double stddev,
+                         const Tensor& call = Tensor());
   // Fills t with keep_value where an element is kept — probability 1 - rate, rate in [0, 1] — and
   // 0 where it is dropped. Element i is kept iff its 24-bit uniform u_i >= rate, which a CUDA
   // kernel reproduces exactly.
-  void keep_mask_(const Tensor& t, double rate, double keep_value = 1.0);
+  void keep_mask_(const Tensor& t, double rate, double keep_value = 1.0,
+                  const Tensor& call = Tensor());
   // A uniformly random permutation of 0..n-1 as a new i64 CPU tensor [n] (0 <= n <= kMaxElements):
   // the indices sorted by 64-bit Philox keys, ties by index.
   Tensor permutation(std::int64_t n);
 
  private:
-  // Checks t (floating, CPU, size) and reserves the call index for a draw into it.
-  std::uint32_t begin_draw(const char* op, const Tensor& t);
+  // Checks t, reserves the call index (or reads `call`) and runs the draw's kernel.
+  template <class F>
+  void draw(const char* op, const Tensor& t, const Tensor& call, F&& fill);
 
   std::uint64_t seed_;
   std::uint32_t stream_;

@@ -1,22 +1,30 @@
 // The CUDA twin of kernels/cpu/batch_gather.h: a mini-batch gathered from a data set resident in
 // device memory, converted to f32 on the device. CUDA-free header: all pointers are device
-// pointers, `stream` is the context's cudaStream_t passed as void*. Same semantics and the same
-// bits as the CPU functions (u8 → f32 is __fdiv_rn, IEEE division rounded to nearest). Each call
-// is one kernel launch, asynchronous on `stream`; a launch failure throws CudaError.
+// pointers of ctx's device. Same bits as the CPU functions (u8 → f32 is __fdiv_rn, IEEE division
+// rounded to nearest). Each call is one kernel launch, asynchronous on ctx's stream; a launch
+// failure throws CudaError.
+//
+// Capture-ready: the batch's first position is read on the device from `first` (one i64), which
+// add_i64 advances on the device, so a recorded CUDA graph gathers the next batch on every replay.
 #pragma once
 
 #include <cstdint>
 
 namespace deepobs::kernels::cuda {
 
-// dst[i*row + j] = src[r(i)*row + j] / divisor, r(i) = index[i] (device i64 array) or first + i
-// when index is null. Indices must lie in [0, N) of the source's rows (not checked on the device).
-void gather_rows_u8_to_f32(const std::uint8_t* src, const std::int64_t* index, std::int64_t first,
-                           std::int64_t count, std::int64_t row, float divisor, float* dst,
-                           void* stream);
-void gather_rows_f32(const float* src, const std::int64_t* index, std::int64_t first,
-                     std::int64_t count, std::int64_t row, float* dst, void* stream);
-void gather_i64(const std::int64_t* src, const std::int64_t* index, std::int64_t first,
-                std::int64_t count, std::int64_t* dst, void* stream);
+class KernelContext;
+
+// dst[i*row + j] = src[r(i)*row + j] / divisor, with r(i) = index[*first + i] (a device i64
+// array) or *first + i when index is null. Rows must lie in [0, N) (not checked on the device).
+void gather_rows_u8_to_f32(KernelContext& ctx, const std::uint8_t* src, const std::int64_t* index,
+                           const std::int64_t* first, std::int64_t count, std::int64_t row,
+                           float divisor, float* dst);
+void gather_rows_f32(KernelContext& ctx, const float* src, const std::int64_t* index,
+                     const std::int64_t* first, std::int64_t count, std::int64_t row, float* dst);
+void gather_i64(KernelContext& ctx, const std::int64_t* src, const std::int64_t* index,
+                const std::int64_t* first, std::int64_t count, std::int64_t* dst);
+
+// *counter += delta on the device (one thread), ordered on ctx's stream.
+void add_i64(KernelContext& ctx, std::int64_t* counter, std::int64_t delta);
 
 }  // namespace deepobs::kernels::cuda

@@ -21,9 +21,16 @@ __device__ __forceinline__ std::int64_t first_index() {
 __device__ __forceinline__ std::int64_t grid_stride() {
   return static_cast<std::int64_t>(gridDim.x) * blockDim.x;
 }
+// The draw with its call index read from device memory when `call_at` is given.
+__device__ __forceinline__ PhiloxDraw at_call(PhiloxDraw d, const std::int64_t* call_at) {
+  if (call_at) d.call = static_cast<std::uint32_t>(*call_at);
+  return d;
+}
 
 // One thread per block of four elements (lane l → element 4b + l).
-__global__ void uniform_kernel(PhiloxDraw d, float* out, std::int64_t n, double lo, double range) {
+__global__ void uniform_kernel(PhiloxDraw draw, const std::int64_t* call_at, float* out,
+                               std::int64_t n, double lo, double range) {
+  const PhiloxDraw d = at_call(draw, call_at);
   const std::int64_t blocks = (n + 3) / 4;
   for (std::int64_t b = first_index(); b < blocks; b += grid_stride()) {
     const PhiloxWords w = d.block(static_cast<std::uint32_t>(b), 0);
@@ -33,8 +40,9 @@ __global__ void uniform_kernel(PhiloxDraw d, float* out, std::int64_t n, double 
 }
 
 // One thread per pair (2p, 2p+1).
-__global__ void normal_kernel(PhiloxDraw d, float* out, std::int64_t n, double mean,
-                              double stddev) {
+__global__ void normal_kernel(PhiloxDraw draw, const std::int64_t* call_at, float* out,
+                              std::int64_t n, double mean, double stddev) {
+  const PhiloxDraw d = at_call(draw, call_at);
   const std::int64_t pairs = (n + 1) / 2;
   for (std::int64_t p = first_index(); p < pairs; p += grid_stride()) {
     double z0 = 0.0, z1 = 0.0;
@@ -44,8 +52,9 @@ __global__ void normal_kernel(PhiloxDraw d, float* out, std::int64_t n, double m
   }
 }
 
-__global__ void truncated_normal_kernel(PhiloxDraw d, float* out, std::int64_t n, double mean,
-                                        double stddev) {
+__global__ void truncated_normal_kernel(PhiloxDraw draw, const std::int64_t* call_at, float* out,
+                                        std::int64_t n, double mean, double stddev) {
+  const PhiloxDraw d = at_call(draw, call_at);
   const std::int64_t pairs = (n + 1) / 2;
   for (std::int64_t p = first_index(); p < pairs; p += grid_stride()) {
     double z0 = 0.0, z1 = 0.0;
@@ -55,8 +64,9 @@ __global__ void truncated_normal_kernel(PhiloxDraw d, float* out, std::int64_t n
   }
 }
 
-__global__ void keep_mask_kernel(PhiloxDraw d, float* out, std::int64_t n, double rate,
-                                 float keep_value) {
+__global__ void keep_mask_kernel(PhiloxDraw draw, const std::int64_t* call_at, float* out,
+                                 std::int64_t n, double rate, float keep_value) {
+  const PhiloxDraw d = at_call(draw, call_at);
   const std::int64_t blocks = (n + 3) / 4;
   for (std::int64_t b = first_index(); b < blocks; b += grid_stride()) {
     const PhiloxWords w = d.block(static_cast<std::uint32_t>(b), 0);
@@ -68,40 +78,40 @@ __global__ void keep_mask_kernel(PhiloxDraw d, float* out, std::int64_t n, doubl
 }  // namespace
 
 void random_uniform(KernelContext& ctx, const PhiloxDraw& d, float* out, std::int64_t n, double lo,
-                    double hi) {
+                    double hi, const std::int64_t* call_at) {
   if (n <= 0) return;
   // hi - lo in host double arithmetic, as kernels/cpu/random.cpp computes it.
   const double range = hi - lo;
   DeviceGuard guard(ctx.device());
-  uniform_kernel<<<grid_for((n + 3) / 4, kThreads), kThreads, 0, ctx.stream()>>>(d, out, n, lo,
-                                                                                 range);
+  uniform_kernel<<<grid_for((n + 3) / 4, kThreads), kThreads, 0, ctx.stream()>>>(d, call_at, out, n,
+                                                                                 lo, range);
   DEEPOBS_CUDA_CHECK_LAUNCH();
 }
 
 void random_normal(KernelContext& ctx, const PhiloxDraw& d, float* out, std::int64_t n, double mean,
-                   double stddev) {
+                   double stddev, const std::int64_t* call_at) {
   if (n <= 0) return;
   DeviceGuard guard(ctx.device());
-  normal_kernel<<<grid_for((n + 1) / 2, kThreads), kThreads, 0, ctx.stream()>>>(d, out, n, mean,
-                                                                                stddev);
+  normal_kernel<<<grid_for((n + 1) / 2, kThreads), kThreads, 0, ctx.stream()>>>(d, call_at, out, n,
+                                                                                mean, stddev);
   DEEPOBS_CUDA_CHECK_LAUNCH();
 }
 
 void random_truncated_normal(KernelContext& ctx, const PhiloxDraw& d, float* out, std::int64_t n,
-                             double mean, double stddev) {
+                             double mean, double stddev, const std::int64_t* call_at) {
   if (n <= 0) return;
   DeviceGuard guard(ctx.device());
   truncated_normal_kernel<<<grid_for((n + 1) / 2, kThreads), kThreads, 0, ctx.stream()>>>(
-      d, out, n, mean, stddev);
+      d, call_at, out, n, mean, stddev);
   DEEPOBS_CUDA_CHECK_LAUNCH();
 }
 
 void random_keep_mask(KernelContext& ctx, const PhiloxDraw& d, float* out, std::int64_t n,
-                      double rate, float keep_value) {
+                      double rate, float keep_value, const std::int64_t* call_at) {
   if (n <= 0) return;
   DeviceGuard guard(ctx.device());
-  keep_mask_kernel<<<grid_for((n + 3) / 4, kThreads), kThreads, 0, ctx.stream()>>>(d, out, n, rate,
-                                                                                   keep_value);
+  keep_mask_kernel<<<grid_for((n + 3) / 4, kThreads), kThreads, 0, ctx.stream()>>>(
+      d, call_at, out, n, rate, keep_value);
   DEEPOBS_CUDA_CHECK_LAUNCH();
 }
 

@@ -7,6 +7,10 @@
 //
 // `out` is device memory of ctx's device holding n floats (0 ≤ n ≤ 2^33), overwritten; work is
 // queued on ctx's stream. The parameters mean what they mean in kernels/cpu/random.h.
+//
+// Capture-ready draws: with `call_at` (device memory, one i64) the draw's call index is read there
+// on the device instead of taken from `d`, so a replayed CUDA graph whose step advances that
+// counter draws fresh numbers; null keeps d.call.
 #pragma once
 
 #include <cstdint>
@@ -18,12 +22,12 @@ namespace deepobs::kernels::cuda {
 class KernelContext;
 
 void random_uniform(KernelContext& ctx, const PhiloxDraw& d, float* out, std::int64_t n, double lo,
-                    double hi);
+                    double hi, const std::int64_t* call_at = nullptr);
 void random_normal(KernelContext& ctx, const PhiloxDraw& d, float* out, std::int64_t n, double mean,
-                   double stddev);
+                   double stddev, const std::int64_t* call_at = nullptr);
 void random_truncated_normal(KernelContext& ctx, const PhiloxDraw& d, float* out, std::int64_t n,
-                             double mean, double stddev);
+                             double mean, double stddev, const std::int64_t* call_at = nullptr);
 void random_keep_mask(KernelContext& ctx, const PhiloxDraw& d, float* out, std::int64_t n,
-                      double rate, float keep_value);
+                      double rate, float keep_value, const std::int64_t* call_at = nullptr);
 
 }  // namespace deepobs::kernels::cuda

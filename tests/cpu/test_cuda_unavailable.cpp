@@ -28,12 +28,13 @@ TEST(CudaUnavailable, BackendQueriesForTheCpuAreEmpty) {
   cuda_backend::set_policies(Device::cpu(), {true, true});  // no effect on the CPU
   EXPECT_FALSE(cuda_backend::policies(Device::cpu()).deterministic);
   cuda_backend::synchronize(Device::cpu());
-  cuda_backend::EventTimer timer(Device::cpu());
-  timer.start();
+  cuda_backend::IntervalTimer timer(Device::cpu());
+  timer.begin();
   volatile double acc = 0;
   for (int i = 0; i < 100000; ++i)
     acc = acc + i;
-  EXPECT_GE(timer.stop_ms(), 0.0);
+  timer.end();
+  EXPECT_GE(timer.collect_ms().at(0), 0.0);
 }
 
 }  // namespace

@@ -5,7 +5,7 @@
 #include <cmath>
 #include <vector>
 
-#include "core/init.h"
+#include "layers/init.h"
 
 namespace deepobs {
 namespace {

@@ -43,7 +43,7 @@ TEST(Module, NamesTagsAndCounts) {
   EXPECT_EQ(m.parameter_count(), 3 * 5 + 5 + 5 * 2 + 2);
   ASSERT_EQ(m.named_buffers().size(), 1u);
   EXPECT_EQ(m.named_buffers()[0].name, "steps");
-  m.set_training(false);
+  m.set_mode(ForwardMode::Eval);
   EXPECT_FALSE(m.first->training());
 }
 

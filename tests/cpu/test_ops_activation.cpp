@@ -13,16 +13,7 @@
 namespace deepobs {
 namespace {
 
-using testing::check_gradients;
 using testing::random_tensor;
-
-// Random values in ±[0.05, 1.5]: both signs, none on the kink at 0.
-Tensor away_from_zero(const Shape& shape, unsigned seed) {
-  auto v = random_tensor(shape, seed, -1.45, 1.45).to_vector<double>();
-  for (auto& x : v)
-    x += x < 0 ? -0.05 : 0.05;
-  return Tensor::from_vector(v, shape);
-}
 
 // The gradient of sum(f(x)) at the given points.
 std::vector<double> derivative(const std::function<Tensor(const Tensor&)>& f,
@@ -97,19 +88,6 @@ TEST(OpsActivation, NanPropagates) {
         EXPECT_TRUE(std::isnan(v)) << dtype_name(dt);
     }
   }
-}
-
-TEST(OpsActivation, Gradients) {
-  const Tensor x = away_from_zero({3, 5}, 7);
-  check_gradients("relu", [](const std::vector<Tensor>& in) { return ops::relu(in[0]); }, {x});
-  check_gradients("leaky_relu 0.3",
-                  [](const std::vector<Tensor>& in) { return ops::leaky_relu(in[0], 0.3); }, {x});
-  check_gradients("leaky_relu 0",
-                  [](const std::vector<Tensor>& in) { return ops::leaky_relu(in[0], 0.0); }, {x});
-  const Tensor wide = random_tensor({3, 5}, 8, -4.0, 4.0);
-  check_gradients("sigmoid", [](const std::vector<Tensor>& in) { return ops::sigmoid(in[0]); },
-                  {wide});
-  check_gradients("tanh", [](const std::vector<Tensor>& in) { return ops::tanh(in[0]); }, {wide});
 }
 
 TEST(OpsActivation, BadArguments) {

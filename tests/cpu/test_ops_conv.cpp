@@ -17,7 +17,6 @@ namespace {
 using kernels::cpu::ConvGeometry;
 using ops::Padding2d;
 using ops::PaddingMode;
-using testing::check_gradients;
 using testing::random_tensor;
 
 void expect_near_all(const std::vector<double>& got, const std::vector<double>& want, double tol,
@@ -218,70 +217,7 @@ TEST(OpsConv, FloatAgreesWithDouble) {
   expect_near_all(y32, y64, 1e-5, "f32 vs f64");
 }
 
-// ---- gradients ----
-
-TEST(OpsConv, Conv2dGradientStride1AsymmetricPadding) {
-  check_gradients(
-      "conv2d s1 pad 1/2/0/1",
-      [](const std::vector<Tensor>& in) {
-        return ops::conv2d(in[0], in[1], in[2], 1, 1, Padding2d{1, 2, 0, 1});
-      },
-      {random_tensor({2, 3, 5, 4}, 1), random_tensor({4, 3, 3, 2}, 2), random_tensor({4}, 3)});
-}
-
-TEST(OpsConv, Conv2dGradientStride2Same) {
-  check_gradients(
-      "conv2d s2 same",
-      [](const std::vector<Tensor>& in) {
-        return ops::conv2d(in[0], in[1], in[2], 2, 2, PaddingMode::kSame);
-      },
-      {random_tensor({2, 2, 7, 6}, 4), random_tensor({3, 2, 4, 3}, 5), random_tensor({3}, 6)});
-}
-
-TEST(OpsConv, Conv2dGradientMixedStridesNoBiasValid) {
-  check_gradients("conv2d s(2,1) valid",
-                  [](const std::vector<Tensor>& in) {
-                    return ops::conv2d(in[0], in[1], Tensor(), 2, 1, PaddingMode::kValid);
-                  },
-                  {random_tensor({3, 2, 6, 5}, 7), random_tensor({2, 2, 3, 2}, 8)});
-}
-
-TEST(OpsConv, Conv2dGradientPointwise) {
-  check_gradients(
-      "conv2d 1x1",
-      [](const std::vector<Tensor>& in) {
-        return ops::conv2d(in[0], in[1], in[2], 1, 1, Padding2d{});
-      },
-      {random_tensor({2, 3, 3, 4}, 9), random_tensor({2, 3, 1, 1}, 10), random_tensor({2}, 11)});
-}
-
-TEST(OpsConv, ConvTransposeGradientStride1Same) {
-  check_gradients(
-      "conv_transpose2d s1 same",
-      [](const std::vector<Tensor>& in) {
-        return ops::conv_transpose2d(in[0], in[1], in[2], 1, 1, PaddingMode::kSame);
-      },
-      {random_tensor({2, 3, 4, 5}, 12), random_tensor({3, 2, 4, 3}, 13), random_tensor({2}, 14)});
-}
-
-TEST(OpsConv, ConvTransposeGradientStride2Same) {
-  check_gradients(
-      "conv_transpose2d s2 same",
-      [](const std::vector<Tensor>& in) {
-        return ops::conv_transpose2d(in[0], in[1], in[2], 2, 2, PaddingMode::kSame);
-      },
-      {random_tensor({2, 2, 3, 4}, 15), random_tensor({2, 3, 4, 4}, 16), random_tensor({3}, 17)});
-}
-
-// An output size that is not in·stride (7 instead of 8) with explicit asymmetric padding.
-TEST(OpsConv, ConvTransposeGradientExplicitOutputSize) {
-  check_gradients(
-      "conv_transpose2d s2 explicit",
-      [](const std::vector<Tensor>& in) {
-        return ops::conv_transpose2d(in[0], in[1], Tensor(), 2, 1, Padding2d{1, 1, 0, 2}, 7, 4);
-      },
-      {random_tensor({2, 2, 4, 4}, 18), random_tensor({2, 3, 3, 3}, 19)});
-}
+// ---- gradients (the finite-difference checks are rows of tests/common/op_cases.cpp) ----
 
 // <conv2d(x, w), y> = <x, conv_transpose2d(y, w)>: the transposed conv is the adjoint, at stride 2
 // with TF 'same' padding (asymmetric for the odd height).

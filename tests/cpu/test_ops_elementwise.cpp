@@ -13,7 +13,6 @@
 namespace deepobs {
 namespace {
 
-using testing::check_gradients;
 using testing::expect_error;
 using testing::random_tensor;
 
@@ -212,67 +211,6 @@ TEST(OpsElementwise, OnlyRequestedGradientsAreComputed) {
   EXPECT_FALSE(d.grad().defined());
 }
 
-// The broadcast patterns of every binary gradient check: equal shapes, a row vector, operands
-// repeated along different dimensions, and a scalar on either side.
-const std::vector<std::pair<Shape, Shape>> kGradPatterns = {
-    {{2, 3}, {2, 3}}, {{2, 3}, {3}}, {{2, 1, 4}, {3, 1}},
-    {{}, {2, 3}},     {{2, 3}, {}},  {{3, 1}, {1, 4}},
-};
-
-void check_binary(const char* name, Tensor (*op)(const Tensor&, const Tensor&), double a_lo,
-                  double a_hi, double b_lo, double b_hi) {
-  unsigned seed = 11;
-  for (const auto& [sa, sb] : kGradPatterns) {
-    SCOPED_TRACE(std::string(name) + " " + shape_str(sa) + " " + shape_str(sb));
-    check_gradients(name, [op](const std::vector<Tensor>& in) { return op(in[0], in[1]); },
-                    {random_tensor(sa, seed, a_lo, a_hi), random_tensor(sb, seed + 1, b_lo, b_hi)});
-    seed += 2;
-  }
-}
-
-TEST(OpsElementwise, AddGradient) {
-  check_binary("add", &ops::add, -1, 1, -1, 1);
-}
-TEST(OpsElementwise, SubGradient) {
-  check_binary("sub", &ops::sub, -1, 1, -1, 1);
-}
-TEST(OpsElementwise, MulGradient) {
-  check_binary("mul", &ops::mul, -1, 1, -1, 1);
-}
-TEST(OpsElementwise, DivGradient) {
-  check_binary("div", &ops::div, -1, 1, 0.5, 2.0);  // divisor away from 0
-}
-TEST(OpsElementwise, PowGradient) {
-  check_binary("pow", static_cast<Tensor (*)(const Tensor&, const Tensor&)>(&ops::pow), 0.5, 2.0,
-               -1.5, 2.5);  // positive base: log x in the exponent's gradient
-}
-
-TEST(OpsElementwise, UnaryGradients) {
-  const Tensor any = random_tensor({3, 4}, 21, -1.5, 1.5);
-  const Tensor positive = random_tensor({3, 4}, 22, 0.3, 2.0);
-  const std::vector<std::pair<const char*, std::function<Tensor(const Tensor&)>>> cases = {
-      {"neg", [](const Tensor& x) { return ops::neg(x); }},
-      {"exp", [](const Tensor& x) { return ops::exp(x); }},
-      {"square", [](const Tensor& x) { return ops::square(x); }},
-      {"add_scalar", [](const Tensor& x) { return ops::add_scalar(x, 2.5); }},
-      {"mul_scalar", [](const Tensor& x) { return ops::mul_scalar(x, -1.75); }},
-      {"pow 3", [](const Tensor& x) { return ops::pow(x, 3.0); }},
-      {"sin", [](const Tensor& x) { return ops::sin(x); }},
-      {"cos", [](const Tensor& x) { return ops::cos(x); }},
-  };
-  for (const auto& [name, f] : cases)
-    check_gradients(name, [f](const std::vector<Tensor>& in) { return f(in[0]); }, {any});
-  const std::vector<std::pair<const char*, std::function<Tensor(const Tensor&)>>> positive_cases = {
-      {"log", [](const Tensor& x) { return ops::log(x); }},
-      {"sqrt", [](const Tensor& x) { return ops::sqrt(x); }},
-      {"pow 2.5", [](const Tensor& x) { return ops::pow(x, 2.5); }},
-      {"pow -1.5", [](const Tensor& x) { return ops::pow(x, -1.5); }},
-      {"pow 0", [](const Tensor& x) { return ops::pow(x, 0.0); }},
-  };
-  for (const auto& [name, f] : positive_cases)
-    check_gradients(name, [f](const std::vector<Tensor>& in) { return f(in[0]); }, {positive});
-}
-
 TEST(OpsElementwise, TrigonometryHandComputed) {
   const double pi = 3.14159265358979323846;
   const Tensor x = Tensor::from_vector<double>({0, pi / 6, pi / 2, pi}, {4});
@@ -303,17 +241,6 @@ TEST(OpsElementwise, BroadcastToAndSumTo) {
   // Equal shapes still give a fresh tensor, never an alias of the input.
   EXPECT_FALSE(ops::broadcast_to(x, {3, 1}).same_storage(x));
   EXPECT_FALSE(ops::sum_to(x, {3, 1}).same_storage(x));
-
-  check_gradients("broadcast_to",
-                  [](const std::vector<Tensor>& in) {
-                    return ops::broadcast_to(in[0], {2, 3, 4});
-                  },
-                  {random_tensor({3, 1}, 31)});
-  check_gradients("sum_to",
-                  [](const std::vector<Tensor>& in) {
-                    return ops::sum_to(in[0], {3, 1});
-                  },
-                  {random_tensor({2, 3, 4}, 32)});
 }
 
 TEST(OpsElementwise, MismatchedShapesNameOpAndBothShapes) {

@@ -6,9 +6,6 @@
 namespace deepobs {
 namespace {
 
-using testing::check_gradients;
-using testing::random_tensor;
-
 TEST(OpsLinear, MatmulHandComputed) {
   const Tensor a = Tensor::from_vector<float>({1, 2, 3, 4, 5, 6}, {2, 3});
   const Tensor b = Tensor::from_vector<float>({7, 8, 9, 10, 11, 12}, {3, 2});
@@ -23,23 +20,6 @@ TEST(OpsLinear, DenseHandComputed) {
   const Tensor w = Tensor::from_vector<float>({1, 0, -1, 2, 3, 4}, {2, 3});
   const Tensor b = Tensor::from_vector<float>({0.5f, -0.5f, 1}, {3});
   EXPECT_EQ(ops::dense(x, w, b).to_vector<float>(), (std::vector<float>{5.5f, 5.5f, 8}));
-}
-
-TEST(OpsLinear, MatmulGradientAllTransposes) {
-  for (bool ta : {false, true})
-    for (bool tb : {false, true}) {
-      const Tensor a = random_tensor(ta ? Shape{4, 3} : Shape{3, 4}, 1);
-      const Tensor b = random_tensor(tb ? Shape{5, 4} : Shape{4, 5}, 2);
-      check_gradients(
-          "matmul",
-          [=](const std::vector<Tensor>& in) { return ops::matmul(in[0], in[1], ta, tb); }, {a, b});
-    }
-}
-
-TEST(OpsLinear, DenseGradient) {
-  check_gradients("dense",
-                  [](const std::vector<Tensor>& in) { return ops::dense(in[0], in[1], in[2]); },
-                  {random_tensor({3, 4}, 1), random_tensor({4, 5}, 2), random_tensor({5}, 3)});
 }
 
 TEST(OpsLinear, ShapeErrorsNameOpAndShapes) {

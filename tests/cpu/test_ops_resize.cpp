@@ -10,7 +10,6 @@
 namespace deepobs {
 namespace {
 
-using testing::check_gradients;
 using testing::random_tensor;
 
 void expect_near_all(const std::vector<double>& got, const std::vector<double>& want, double tol) {
@@ -71,15 +70,6 @@ TEST(OpsResize, BackwardHandComputed) {
   const Tensor y = ops::resize_bilinear(x, 1, 4);
   autograd::backward(y, Tensor::from_vector<double>({1, 2, 4, 8}, {1, 1, 1, 4}));
   EXPECT_EQ(x.grad().to_vector<double>(), (std::vector<double>{1 + 1, 1 + 4 + 8}));
-}
-
-TEST(OpsResize, Gradient) {
-  const auto resize_to = [](std::int64_t h, std::int64_t w) {
-    return [h, w](const std::vector<Tensor>& in) { return ops::resize_bilinear(in[0], h, w); };
-  };
-  check_gradients("resize up 3x5->7x8", resize_to(7, 8), {random_tensor({2, 2, 3, 5}, 2)});
-  check_gradients("resize down 6x5->4x3", resize_to(4, 3), {random_tensor({2, 2, 6, 5}, 3)});
-  check_gradients("resize mixed 4x3->2x7", resize_to(2, 7), {random_tensor({1, 3, 4, 3}, 4)});
 }
 
 TEST(OpsResize, Errors) {

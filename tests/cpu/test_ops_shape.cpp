@@ -14,9 +14,7 @@
 namespace deepobs {
 namespace {
 
-using testing::check_gradients;
 using testing::expect_error;
-using testing::random_tensor;
 
 Tensor iota(const Shape& shape, double start) {
   std::vector<double> v(static_cast<std::size_t>(shape_numel(shape)));
@@ -73,27 +71,6 @@ TEST(OpsShape, ConcatOtherAxesAndDtypes) {
   const Tensor l2 = Tensor::from_vector<std::int32_t>({3}, {1});
   EXPECT_EQ(ops::concat({l1, l2}, 0).to_vector<std::int32_t>(),
             (std::vector<std::int32_t>{1, 2, 3}));
-}
-
-TEST(OpsShape, Gradients) {
-  check_gradients("reshape",
-                  [](const std::vector<Tensor>& in) {
-                    return ops::reshape(in[0], {3, -1});
-                  },
-                  {random_tensor({2, 3, 2}, 1)});
-  check_gradients("flatten", [](const std::vector<Tensor>& in) { return ops::flatten(in[0]); },
-                  {random_tensor({2, 3, 2, 2}, 2)});
-  const std::vector<Tensor> parts = {random_tensor({2, 1, 3, 2}, 3), random_tensor({2, 3, 3, 2}, 4),
-                                     random_tensor({2, 2, 3, 2}, 5)};
-  check_gradients(
-      "concat axis 1", [](const std::vector<Tensor>& in) { return ops::concat(in, 1); }, parts);
-  // Only some inputs want gradients; the others are passed through the check untouched.
-  check_gradients("concat partial",
-                  [](const std::vector<Tensor>& in) { return ops::concat(in, 1); }, parts,
-                  {true, false, true});
-  check_gradients("concat axis -1",
-                  [](const std::vector<Tensor>& in) { return ops::concat(in, -1); },
-                  {random_tensor({3, 2}, 6), random_tensor({3, 4}, 7)});
 }
 
 TEST(OpsShape, ConcatGradientSlicesByHand) {

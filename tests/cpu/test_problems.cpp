@@ -11,7 +11,6 @@
 #include "datasets/data_dir.h"
 #include "optimizers/registry.h"
 #include "problems/registry.h"
-#include "problems/synthetic_problems.h"
 
 namespace deepobs::problems {
 namespace {
@@ -20,11 +19,11 @@ using datasets::Phase;
 
 double evaluate_phase(Problem& p, Phase phase) {
   autograd::NoGrad guard;
-  p.data().start(phase);
+  p.start(phase);
   double sum = 0;
   int n = 0;
-  for (datasets::Batch b; p.data().next(b); ++n)
-    sum += p.evaluate(b, false).loss.item();
+  for (datasets::Batch b; p.next(b); ++n)
+    sum += p.forward(b, ForwardMode::Eval).loss.item();
   return sum / n;
 }
 
@@ -91,14 +90,14 @@ TEST(Problems, SgdStepsLowerTheQuadraticLoss) {
   ProblemConfig c;
   c.batch_size = 32;
   auto p = build_problem("quadratic_deep", c);
-  FlatParameters flat(p->model());
+  FlatParameters& flat = p->flat();
   auto sgd = make_optimizer("sgd", flat, resolve_hyperparameters(find_optimizer("sgd"), {}));
   const double before = evaluate_phase(*p, Phase::Test);
-  p->data().start(Phase::Train);
+  p->start(Phase::Train);
   datasets::Batch b;
-  for (int s = 0; s < 10 && p->data().next(b); ++s) {
+  for (int s = 0; s < 10 && p->next(b); ++s) {
     flat.zero_grad();
-    autograd::backward(p->evaluate(b, true).loss);
+    autograd::backward(p->forward(b, ForwardMode::Train).loss);
     sgd->step({s, 0, 0.01});
   }
   EXPECT_LT(evaluate_phase(*p, Phase::Test), before * 0.9);
@@ -123,22 +122,22 @@ TEST(Problems, FashionMnistLogregReachesEightyPercentInOneEpoch) {
     GTEST_SKIP() << "Fashion-MNIST not found (apt-get install dataset-fashion-mnist)";
   ProblemConfig c;
   auto p = build_problem("fmnist_logreg", c);
-  FlatParameters flat(p->model());
+  FlatParameters& flat = p->flat();
   auto sgd = make_optimizer("sgd", flat, resolve_hyperparameters(find_optimizer("sgd"), {}));
-  p->data().start(Phase::Train);
+  p->start(Phase::Train);
   std::int64_t s = 0;
-  for (datasets::Batch b; p->data().next(b); ++s) {
+  for (datasets::Batch b; p->next(b); ++s) {
     flat.zero_grad();
-    autograd::backward(p->evaluate(b, true).loss);
+    autograd::backward(p->forward(b, ForwardMode::Train).loss);
     sgd->step({s, 0, 0.1});
   }
   EXPECT_EQ(s, 468);
   autograd::NoGrad guard;
-  p->data().start(Phase::Test);
+  p->start(Phase::Test);
   double acc = 0;
   int n = 0;
-  for (datasets::Batch b; p->data().next(b); ++n)
-    acc += *p->evaluate(b, false).accuracy;
+  for (datasets::Batch b; p->next(b); ++n)
+    acc += *p->forward(b, ForwardMode::Eval).accuracy;
   EXPECT_GT(acc / n, 0.80);
 }
 

@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
-#include "core/random/random_state.h"
+#include "datasets/random_state.h"
 
 namespace deepobs {
 namespace {

@@ -106,10 +106,10 @@ double max_abs(const Tensor& t) {
 }
 
 Tensor first_train_batch_loss(problems::Problem& p, FlatParameters& flat, Batch& b) {
-  p.data().start(Phase::Train);
-  EXPECT_TRUE(p.data().next(b));
+  p.start(Phase::Train);
+  EXPECT_TRUE(p.next(b));
   flat.zero_grad();
-  const Tensor loss = p.evaluate(b, /*training=*/true).loss;
+  const Tensor loss = p.forward(b, ForwardMode::Train).loss;
   autograd::backward(loss);
   return loss;
 }
@@ -119,7 +119,7 @@ Tensor first_train_batch_loss(problems::Problem& p, FlatParameters& flat, Batch&
 TEST(CudaProblems, DataAndParametersLiveOnTheDevice) {
   SKIP_WITHOUT_GPU();
   auto p = problems::build_problem("fmnist_2c2d", config_on(Device::cuda(0)));
-  FlatParameters flat(p->model());
+  FlatParameters& flat = p->flat();
   EXPECT_EQ(flat.params().device(), Device::cuda(0));
   EXPECT_EQ(flat.grads().device(), Device::cuda(0));
   for (const auto& np : p->model().named_parameters())
@@ -167,7 +167,7 @@ TEST_P(CudaProblemGradients, MatchTheCpuOnTheSameBatch) {
   SKIP_WITHOUT_GPU();
   auto cpu = problems::build_problem(GetParam(), config_on(Device::cpu()));
   auto gpu = problems::build_problem(GetParam(), config_on(Device::cuda(0)));
-  FlatParameters fc(cpu->model()), fg(gpu->model());
+  FlatParameters &fc = cpu->flat(), &fg = gpu->flat();
   ASSERT_EQ(fc.size(), fg.size());
   twin::expect_identical(fg.params(), fc.params(), "initial parameters (built on the CPU, moved)");
   Batch bc, bg;
@@ -200,7 +200,7 @@ TEST_P(CudaTrainingStep, MatchesTheCpu) {
       resolve_hyperparameters(find_optimizer("momentum"), {{"momentum", "0.9"}});
   auto step = [&](Device device, Tensor& before) {
     auto p = problems::build_problem(GetParam(), config_on(device));
-    auto flat = std::make_unique<FlatParameters>(p->model());
+    FlatParameters* flat = &p->flat();
     auto opt = make_optimizer("momentum", *flat, hps);
     before = flat->params().to(Device::cpu());
     Batch b;
@@ -245,13 +245,13 @@ TEST(CudaProblems, DeterministicRerunsAreBitIdentical) {
         resolve_hyperparameters(find_optimizer("momentum"), {{"momentum", "0.9"}});
     auto train_steps = [&](std::vector<double>& losses) {
       auto p = problems::build_problem(name, config_on(Device::cuda(0)));
-      FlatParameters flat(p->model());
+      FlatParameters& flat = p->flat();
       auto opt = make_optimizer("momentum", flat, hps);
-      p->data().start(Phase::Train);
+      p->start(Phase::Train);
       Batch b;
-      for (std::int64_t s = 0; s < 5 && p->data().next(b); ++s) {
+      for (std::int64_t s = 0; s < 5 && p->next(b); ++s) {
         flat.zero_grad();
-        const Tensor loss = p->evaluate(b, true).loss;
+        const Tensor loss = p->forward(b, ForwardMode::Train).loss;
         autograd::backward(loss);
         opt->step({s, 0, 0.01});
         losses.push_back(loss.to(Device::cpu()).item());

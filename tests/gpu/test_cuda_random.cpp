@@ -3,10 +3,10 @@
 
 #include <vector>
 
-#include "core/init.h"
 #include "core/ops/dropout.h"
 #include "core/ops/shape.h"
 #include "core/random/philox_generator.h"
+#include "layers/init.h"
 #include "op_twin.h"
 #include "twin.h"
 

@@ -142,10 +142,11 @@ TEST(CudaTensor, BackendQueries) {
   EXPECT_TRUE(cuda_backend::policies(kGpu).deterministic);
   cuda_backend::set_policies(kGpu, {});
   EXPECT_FALSE(cuda_backend::policies(kGpu).deterministic);
-  cuda_backend::EventTimer timer(kGpu);
-  timer.start();
+  cuda_backend::IntervalTimer timer(kGpu);
+  timer.begin();
   const Tensor t = Tensor::ones({1 << 20}, DType::F32, kGpu);
-  const double ms = timer.stop_ms();
+  timer.end();
+  const double ms = timer.collect_ms().at(0);
   EXPECT_GE(ms, 0.0);
   cuda_backend::synchronize(kGpu);
   EXPECT_EQ(t.to_vector<float>()[12345], 1.0f);

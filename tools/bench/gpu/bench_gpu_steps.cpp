@@ -81,27 +81,26 @@ class Trainer {
  public:
   Trainer(const std::string& name, const problems::ProblemConfig& config)
       : problem_(problems::build_problem(name, config)),
-        flat_(problem_->model()),
         optimizer_(make_optimizer(
-            "momentum", flat_,
+            "momentum", problem_->flat(),
             resolve_hyperparameters(find_optimizer("momentum"), {{"momentum", "0.9"}}))) {}
 
   // One training step; starts a new epoch when the current one is over.
   void step() {
     datasets::Batch b;
-    if (!started_ || !problem_->data().next(b)) {
-      problem_->data().start(datasets::Phase::Train);
+    if (!started_ || !problem_->next(b)) {
+      problem_->start(datasets::Phase::Train);
       started_ = true;
-      DEEPOBS_CHECK(problem_->data().next(b), "bench_gpu_steps: empty epoch");
+      DEEPOBS_CHECK(problem_->next(b), "bench_gpu_steps: empty epoch");
     }
     run(b);
   }
   // A whole epoch from its start.
   std::int64_t epoch() {
-    problem_->data().start(datasets::Phase::Train);
+    problem_->start(datasets::Phase::Train);
     started_ = true;
     std::int64_t n = 0;
-    for (datasets::Batch b; problem_->data().next(b); ++n)
+    for (datasets::Batch b; problem_->next(b); ++n)
       run(b);
     started_ = false;
     return n;
@@ -110,14 +109,13 @@ class Trainer {
 
  private:
   void run(const datasets::Batch& b) {
-    flat_.zero_grad();
-    const Tensor loss = problem_->evaluate(b, /*training=*/true).loss;
+    problem_->flat().zero_grad();
+    const Tensor loss = problem_->forward(b, ForwardMode::Train).loss;
     autograd::backward(loss);
     optimizer_->step({step_, 0, 0.01});
     ++step_;
   }
   std::unique_ptr<problems::Problem> problem_;
-  FlatParameters flat_;
   std::unique_ptr<Optimizer> optimizer_;
   bool started_ = false;
   std::int64_t step_ = 0;
@@ -132,15 +130,17 @@ nlohmann::ordered_json bench_problem(const std::string& name, const Options& o, 
   for (int i = 0; i < o.warmup; ++i)
     t.step();
   std::vector<double> ms;
-  cuda_backend::EventTimer timer(device);
+  cuda_backend::IntervalTimer timer(device);
   for (int i = 0; i < o.steps; ++i) {
-    timer.start();
+    timer.begin();
     t.step();
-    ms.push_back(timer.stop_ms());
+    timer.end();
+    ms.push_back(timer.collect_ms().at(0));
   }
-  timer.start();
+  timer.begin();
   const std::int64_t steps_per_epoch = t.epoch();
-  const double epoch_ms = timer.stop_ms();
+  timer.end();
+  const double epoch_ms = timer.collect_ms().at(0);
   nlohmann::ordered_json j;
   j["problem"] = name;
   j["batch_size"] = config.batch_size;

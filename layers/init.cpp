@@ -1,4 +1,4 @@
-#include "core/init.h"
+#include "layers/init.h"
 
 #include <cmath>
 

@@ -1,4 +1,4 @@
-#include "core/random/random_state.h"
+#include "datasets/random_state.h"
 
 #include <cmath>
 
