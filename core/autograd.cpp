@@ -111,12 +111,6 @@ bool grad_enabled() {
   return t_grad_enabled;
 }
 
-bool needs_grad(std::initializer_list<Tensor> inputs) {
-  return t_grad_enabled && std::any_of(inputs.begin(), inputs.end(), [](const Tensor& t) {
-           return t.defined() && t.requires_grad();
-         });
-}
-
 bool needs_grad(const std::vector<Tensor>& inputs) {
   return t_grad_enabled && std::any_of(inputs.begin(), inputs.end(), [](const Tensor& t) {
            return t.defined() && t.requires_grad();

@@ -16,7 +16,6 @@
 
 #include <cstddef>
 #include <functional>
-#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -45,7 +44,6 @@ using Rule = std::function<std::vector<Tensor>(const Grads&)>;
 bool grad_enabled();
 // True when an op over these inputs must record a node: recording is on and an input requires
 // gradients.
-bool needs_grad(std::initializer_list<Tensor> inputs);
 bool needs_grad(const std::vector<Tensor>& inputs);
 
 // Records the op `op` (its name in messages) whose `outputs` were computed from `inputs`: the

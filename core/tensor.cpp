@@ -58,11 +58,6 @@ Tensor Tensor::from_vector(const std::vector<T>& values, const Shape& shape) {
   if (!values.empty()) std::memcpy(t.raw_data(), values.data(), values.size() * sizeof(T));
   return t;
 }
-template Tensor Tensor::from_vector(const std::vector<float>&, const Shape&);
-template Tensor Tensor::from_vector(const std::vector<double>&, const Shape&);
-template Tensor Tensor::from_vector(const std::vector<std::int32_t>&, const Shape&);
-template Tensor Tensor::from_vector(const std::vector<std::int64_t>&, const Shape&);
-template Tensor Tensor::from_vector(const std::vector<std::uint8_t>&, const Shape&);
 
 Tensor Tensor::wrap(void* data, const Shape& shape, DType dtype, Device device) {
   const auto bytes = static_cast<std::size_t>(shape_numel(shape)) * dtype_size(dtype);
@@ -87,11 +82,6 @@ T* Tensor::data() const {
                 " from ", str());
   return static_cast<T*>(raw_data());
 }
-template float* Tensor::data<float>() const;
-template double* Tensor::data<double>() const;
-template std::int32_t* Tensor::data<std::int32_t>() const;
-template std::int64_t* Tensor::data<std::int64_t>() const;
-template std::uint8_t* Tensor::data<std::uint8_t>() const;
 
 void* Tensor::raw_data() const {
   auto& i = impl();
@@ -112,11 +102,17 @@ std::vector<T> Tensor::to_vector() const {
   });
   return out;
 }
-template std::vector<float> Tensor::to_vector() const;
-template std::vector<double> Tensor::to_vector() const;
-template std::vector<std::int32_t> Tensor::to_vector() const;
-template std::vector<std::int64_t> Tensor::to_vector() const;
-template std::vector<std::uint8_t> Tensor::to_vector() const;
+
+#define DEEPOBS_INSTANTIATE(T)                                              \
+  template Tensor Tensor::from_vector(const std::vector<T>&, const Shape&); \
+  template T* Tensor::data<T>() const;                                      \
+  template std::vector<T> Tensor::to_vector() const;
+DEEPOBS_INSTANTIATE(float)
+DEEPOBS_INSTANTIATE(double)
+DEEPOBS_INSTANTIATE(std::int32_t)
+DEEPOBS_INSTANTIATE(std::int64_t)
+DEEPOBS_INSTANTIATE(std::uint8_t)
+#undef DEEPOBS_INSTANTIATE
 
 double Tensor::item() const {
   DEEPOBS_CHECK(numel() == 1, "Tensor::item: needs exactly one element, got ", str());

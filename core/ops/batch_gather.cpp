@@ -35,10 +35,6 @@ const std::int64_t* batch_index(const char* op, const Tensor& source, std::int64
   return order.data<std::int64_t>();
 }
 
-Tensor at(std::int64_t first, Device device) {
-  return Tensor::scalar(static_cast<double>(first), DType::I64, device);
-}
-
 }  // namespace
 
 Tensor gather_examples(const Tensor& examples, const Tensor& order, const Tensor& first,
@@ -75,11 +71,6 @@ Tensor gather_examples(const Tensor& examples, const Tensor& order, const Tensor
   return out;
 }
 
-Tensor gather_examples(const Tensor& examples, const Tensor& order, std::int64_t first,
-                       std::int64_t count, float u8_divisor) {
-  return gather_examples(examples, order, at(first, examples.device()), count, u8_divisor);
-}
-
 Tensor gather_labels(const Tensor& labels, const Tensor& order, const Tensor& first,
                      std::int64_t count) {
   constexpr const char* op = "gather_labels";
@@ -97,11 +88,6 @@ Tensor gather_labels(const Tensor& labels, const Tensor& order, const Tensor& fi
                                 out.data<std::int64_t>());
   });
   return out;
-}
-
-Tensor gather_labels(const Tensor& labels, const Tensor& order, std::int64_t first,
-                     std::int64_t count) {
-  return gather_labels(labels, order, at(first, labels.device()), count);
 }
 
 void advance_(const Tensor& counter, std::int64_t delta) {

@@ -24,13 +24,9 @@ namespace deepobs::ops {
 // device: on the CPU) a range outside [0, N) (stored order) or [0, M) (with an order).
 Tensor gather_examples(const Tensor& examples, const Tensor& order, const Tensor& first,
                        std::int64_t count, float u8_divisor);
-Tensor gather_examples(const Tensor& examples, const Tensor& order, std::int64_t first,
-                       std::int64_t count, float u8_divisor);
 
 // labels: i64 [N] on any device; order, first and range as above. Returns i64 [count] there.
 Tensor gather_labels(const Tensor& labels, const Tensor& order, const Tensor& first,
-                     std::int64_t count);
-Tensor gather_labels(const Tensor& labels, const Tensor& order, std::int64_t first,
                      std::int64_t count);
 
 // counter += delta for an i64 one-element tensor, on its device (a one-thread kernel on a GPU,

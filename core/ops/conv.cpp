@@ -44,6 +44,18 @@ void check_operands(const char* op, const Tensor& x, const Tensor& weight, const
   backend::launch(op, x, [](auto) {});  // fails early for a device or dtype without kernels
 }
 
+// The checks of the PaddingMode overloads, before the padding is derived from the sizes.
+void check_mode_args(const char* op, const Tensor& x, const Tensor& weight, int stride_h,
+                     int stride_w) {
+  check_rank(op, "input", x, 4);
+  check_rank(op, "weight", weight, 4);
+  DEEPOBS_CHECK(stride_h >= 1 && stride_w >= 1, op, ": strides must be >= 1, got ", stride_h, ",",
+                stride_w);
+  DEEPOBS_CHECK(weight.size(2) >= 1 && weight.size(3) >= 1 && x.size(2) >= 1 && x.size(3) >= 1, op,
+                ": input ", shape_of(x), " and weight ", shape_of(weight),
+                " need non-empty spatial sizes");
+}
+
 // The forward conv that maps [batch, in_channels, in_h, in_w] through `weight` viewed as
 // [out_channels, in_channels, kh, kw] to out_h × out_w.
 ConvGeometry geometry(std::int64_t batch, std::int64_t in_channels, std::int64_t in_h,
@@ -135,19 +147,13 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, int str
 
 Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, int stride_h, int stride_w,
               PaddingMode mode) {
-  constexpr const char* op = "conv2d";
-  check_rank(op, "input", x, 4);
-  check_rank(op, "weight", weight, 4);
-  DEEPOBS_CHECK(stride_h >= 1 && stride_w >= 1, op, ": strides must be >= 1, got ", stride_h, ",",
-                stride_w);
-  const std::int64_t kh = weight.size(2), kw = weight.size(3);
-  DEEPOBS_CHECK(kh >= 1 && kw >= 1 && x.size(2) >= 1 && x.size(3) >= 1, op, ": input ", shape_of(x),
-                " and weight ", shape_of(weight), " need non-empty spatial sizes");
-  DEEPOBS_CHECK(mode == PaddingMode::kSame || (x.size(2) >= kh && x.size(3) >= kw), op,
-                ": 'valid' weight ", shape_of(weight), " is larger than input ", shape_of(x));
+  check_mode_args("conv2d", x, weight, stride_h, stride_w);
+  DEEPOBS_CHECK(
+      mode == PaddingMode::kSame || (x.size(2) >= weight.size(2) && x.size(3) >= weight.size(3)),
+      "conv2d: 'valid' weight ", shape_of(weight), " is larger than input ", shape_of(x));
   return conv2d(x, weight, bias, stride_h, stride_w,
-                padding_for(mode, x.size(2), x.size(3), static_cast<int>(kh), static_cast<int>(kw),
-                            stride_h, stride_w));
+                padding_for(mode, x.size(2), x.size(3), static_cast<int>(weight.size(2)),
+                            static_cast<int>(weight.size(3)), stride_h, stride_w));
 }
 
 Tensor conv_transpose2d(const Tensor& x, const Tensor& weight, const Tensor& bias, int stride_h,
@@ -191,14 +197,7 @@ Tensor conv_transpose2d(const Tensor& x, const Tensor& weight, const Tensor& bia
 
 Tensor conv_transpose2d(const Tensor& x, const Tensor& weight, const Tensor& bias, int stride_h,
                         int stride_w, PaddingMode mode) {
-  constexpr const char* op = "conv_transpose2d";
-  check_rank(op, "input", x, 4);
-  check_rank(op, "weight", weight, 4);
-  DEEPOBS_CHECK(stride_h >= 1 && stride_w >= 1, op, ": strides must be >= 1, got ", stride_h, ",",
-                stride_w);
-  DEEPOBS_CHECK(weight.size(2) >= 1 && weight.size(3) >= 1 && x.size(2) >= 1 && x.size(3) >= 1, op,
-                ": input ", shape_of(x), " and weight ", shape_of(weight),
-                " need non-empty spatial sizes");
+  check_mode_args("conv_transpose2d", x, weight, stride_h, stride_w);
   const WindowExtent h =
       transposed_extent(mode, x.size(2), static_cast<int>(weight.size(2)), stride_h);
   const WindowExtent w =
