@@ -92,7 +92,7 @@ class Module {
   // Zeroes every registered state tensor of the tree.
   void reset_state();
   // Moves every parameter, buffer and state tensor to `device`; the tensors' implementations are
-  // re-pointed (Tensor::set_data), so the handles layers keep follow. Before the first backward.
+  // re-pointed (Tensor::set_data), so the handles layers keep follow. Before packing and backward.
   void to(Device device);
 
  private:

@@ -205,8 +205,9 @@ void Tensor::set_data(const Tensor& source) const {
   auto& i = impl();
   DEEPOBS_CHECK(source.shape() == shape() && source.dtype() == dtype(), "set_data: ", source.str(),
                 " cannot replace the data of ", str());
-  DEEPOBS_CHECK(!i.grad_fn && (!i.grad || i.grad_is_buffer), "set_data: ", str(),
-                " is part of a recorded graph or has a gradient");
+  DEEPOBS_CHECK(!i.grad_fn && !i.grad, "set_data: ", str(),
+                " is part of a recorded graph or has a gradient (move or pack a model before its "
+                "first backward pass)");
   i.storage = source.impl().storage;
   i.offset = source.impl().offset;
 }
@@ -239,12 +240,6 @@ void Tensor::zero_grad() const {
     i.grad.reset();
     i.grad_owned = false;
   }
-}
-
-void check_dtype(const char* op, const char* what, const Tensor& t, DType want) {
-  DEEPOBS_CHECK(t.defined(), op, ": ", what, " is an undefined tensor");
-  DEEPOBS_CHECK(t.dtype() == want, op, ": ", what, " must be ", dtype_name(want), ", got ",
-                t.str());
 }
 
 void check_floating(const char* op, const char* what, const Tensor& t) {

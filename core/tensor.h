@@ -133,8 +133,6 @@ class Tensor {
   std::shared_ptr<detail::TensorImpl> impl_;
 };
 
-// Throws deepobs::Error "<op>: <what> must be <dtype>, got <tensor>" unless t.dtype() == want.
-void check_dtype(const char* op, const char* what, const Tensor& t, DType want);
 // Throws unless `t` is f32 or f64.
 void check_floating(const char* op, const char* what, const Tensor& t);
 // Throws unless a and b have the same dtype and live on the same device.

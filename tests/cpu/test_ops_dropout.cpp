@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "core/autograd.h"
+#include "core/ops/batch_gather.h"
 #include "core/ops/dropout.h"
 #include "tests/common/gradcheck.h"
 
@@ -47,6 +48,21 @@ TEST(OpsDropout, MaskIsTheGeneratorsKeepMask) {
   EXPECT_EQ(y.to_vector<double>(), mask.to_vector<double>());
   // The next call draws a different mask.
   EXPECT_NE(ops::dropout(x, 0.3, a).to_vector<double>(), y.to_vector<double>());
+}
+
+// With a call-index tensor (a model's step counter) the mask is the draw of that call, whatever
+// the generator's own position, and the generator does not advance.
+TEST(OpsDropout, MaskKeyedByACounterInMemory) {
+  const Tensor x = Tensor::ones({5, 8}, DType::F64);
+  const Tensor step = Tensor::full({1}, 6, DType::I64);
+  PhiloxGenerator keyed(3, RngPurpose::Dropout), reference(3, RngPurpose::Dropout);
+  reference.set_calls(6);
+  const Tensor y = ops::dropout(x, 0.5, keyed, step);
+  EXPECT_EQ(keyed.calls(), 0u);
+  EXPECT_EQ(y.to_vector<double>(), ops::dropout(x, 0.5, reference).to_vector<double>());
+  EXPECT_EQ(ops::dropout(x, 0.5, keyed, step).to_vector<double>(), y.to_vector<double>());
+  ops::advance_(step, 1);
+  EXPECT_NE(ops::dropout(x, 0.5, keyed, step).to_vector<double>(), y.to_vector<double>());
 }
 
 TEST(OpsDropout, RateZeroReturnsTheInput) {

@@ -389,10 +389,10 @@ struct deepobs_step_context {
    * that status from step; the host has already recorded the message). The host counts every
    * call; the counts and the time they take are part of the optimizer's measured cost. */
   /* Loss (and optionally gradient) on the SAME mini-batch as this step: the same examples in the
-   * same order, the model in training mode. Layers with randomness (dropout) draw fresh masks on
-   * each evaluation, so on such problems the loss is the same mini-batch's, not the same sample
-   * path's. Each call is one more forward (and backward) pass in training mode, with whatever side
-   * effects that pass has on the model's buffers. `params_or_null`: a flat buffer
+   * same order, the model in training mode with the step's own random draws (its dropout masks
+   * and noise) and no update of running statistics, so it evaluates the very function the step
+   * differentiated, however often it is called. Each call is one more forward (and backward)
+   * pass. `params_or_null`: a flat buffer
    * (flat_size, dtype, same device) to evaluate at, or NULL for the current ctx->params (as the
    * plugin may have changed them). *loss receives the loss (host double); `grad_or_null`, if not
    * NULL, receives the flat gradient (same layout; gaps zero). ctx->params and ctx->grads are not
