@@ -83,11 +83,16 @@ double mean(const std::vector<double>& v) {
 
 double sample_std(const std::vector<double>& v) {
   if (v.size() < 2) return 0.0;
-  const double m = mean(v);
-  double ss = 0;
-  for (double x : v)
-    ss += (x - m) * (x - m);
-  return std::sqrt(ss / static_cast<double>(v.size() - 1));
+  // Shifted by the first value: identical values give exactly 0 (the mean of n copies of x need
+  // not round to x), and the cancellation of sum(d²) − sum(d)²/n stays small.
+  const double n = static_cast<double>(v.size());
+  double s = 0, ss = 0;
+  for (double x : v) {
+    const double d = x - v.front();
+    s += d;
+    ss += d * d;
+  }
+  return std::sqrt(std::max(0.0, (ss - s * s / n) / (n - 1.0)));
 }
 
 WelchResult welch_test(const std::vector<double>& a, const std::vector<double>& b,

@@ -97,6 +97,7 @@ TEST(FidelityStats, WelchGuardsZeroVarianceAndNonFiniteValues) {
                                        {353.44676426478793, 353.44676426478793});
   EXPECT_EQ(equal.kind, WelchResult::Kind::Equal);
   EXPECT_EQ(equal.p, 1.0);
+  EXPECT_EQ(sample_std(std::vector<double>(10, 353.44677298409596)), 0.0) << "exactly, not 6e-14";
   // Both constant and different: a certain deviation.
   const WelchResult apart = welch_test({2, 2, 2}, {3, 3});
   EXPECT_EQ(apart.kind, WelchResult::Kind::ZeroVariance);
