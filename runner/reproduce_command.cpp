@@ -118,7 +118,8 @@ std::optional<Options> parse_options(int argc, const char* const* argv, std::ost
   cli.positional_help("<test_problem>").show_positional_help();
   const auto text = [] { return cxxopts::value<std::string>(); };
   cli.add_options()("test_problem", "a problem with DeepOBS baselines, e.g. quadratic_deep",
-                    text())("o,optimizer", "sgd, momentum, adam or all",
+                    text())("o,optimizer",
+                            "sgd, momentum, adam, all, or a list such as momentum,adam",
                             text()->default_value("all"))(
       "seeds", "seeds to run, e.g. 42-51 or 42,43,44 (default 42-51, the baselines' protocol)",
       text())("num_seeds", "run seeds 42 … 42+N-1 instead", text())(
@@ -162,18 +163,28 @@ std::optional<Options> parse_options(int argc, const char* const* argv, std::ost
         "svhn_wrn164 and tolstoi_char_rnn");
   o.problem = args["test_problem"].as<std::string>();
 
-  const std::string opt = args["optimizer"].as<std::string>();
-  std::vector<std::string> known = {"all"};
-  for (const auto& [alias, name] : baseline_optimizers()) {
-    known.push_back(alias);
-    if (opt == "all" || opt == alias || opt == name) o.optimizers.push_back(name);
+  // One name, "all", or a comma-separated list; kept in the baselines' order (SGD, Momentum, Adam).
+  std::vector<std::string> wanted;
+  std::stringstream list(args["optimizer"].as<std::string>());
+  for (std::string opt; std::getline(list, opt, ',');) {
+    std::vector<std::string> known = {"all"};
+    bool found = false;
+    for (const auto& [alias, name] : baseline_optimizers()) {
+      known.push_back(alias);
+      if (opt == "all" || opt == alias || opt == name) {
+        wanted.push_back(name);
+        found = true;
+      }
+    }
+    if (!found) {
+      const auto near = closest_name(opt, known);
+      throw UsageError(cat("--optimizer: '", opt, "' has no baselines",
+                           near ? " (did you mean '" + *near + "'?)" : std::string(),
+                           "; choose sgd, momentum, adam, all or a list such as momentum,adam"));
+    }
   }
-  if (o.optimizers.empty()) {
-    const auto near = closest_name(opt, known);
-    throw UsageError(cat("--optimizer: '", opt, "' has no baselines",
-                         near ? " (did you mean '" + *near + "'?)" : std::string(),
-                         "; choose sgd, momentum, adam or all"));
-  }
+  for (const auto& [alias, name] : baseline_optimizers())
+    if (std::find(wanted.begin(), wanted.end(), name) != wanted.end()) o.optimizers.push_back(name);
 
   if (args.count("seeds") && args.count("num_seeds"))
     throw UsageError("give either --seeds or --num_seeds, not both");
@@ -515,6 +526,12 @@ std::string fmt(double v, int precision) {
   return s.str();
 }
 
+std::string seconds_text(double s) {
+  std::ostringstream out;
+  out << std::fixed << std::setprecision(1) << s << " s";
+  return out.str();
+}
+
 std::string p_text(double p) {
   if (p >= 0.001 || p == 0) return fmt(p, 3);
   std::ostringstream s;
@@ -623,6 +640,15 @@ int execute(const Options& o, std::ostream& out, std::ostream& err) {
   try {
     problems::find_problem(o.problem);
   } catch (const Error& e) {
+    // The eight problems DeepOBS published baselines for (SPEC §8).
+    static const char* const kBaselineProblems[] = {
+        "quadratic_deep", "mnist_vae",        "fmnist_2c2d", "cifar10_3c3d",
+        "fmnist_vae",     "cifar100_allcnnc", "svhn_wrn164", "tolstoi_char_rnn"};
+    for (const char* p : kBaselineProblems)
+      if (o.problem == p)
+        throw UsageError(cat(o.problem,
+                             " has DeepOBS baselines, but deepobs-cpp does not implement it yet "
+                             "(see 'deepobs list')"));
     throw UsageError(e.what());
   }
   const fs::path baselines = resolve_baselines(o);
@@ -713,7 +739,7 @@ int execute(const Options& o, std::ostream& out, std::ostream& err) {
             std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         const std::string& key = c.curves.back();
         err << "[" << done << "/" << total << "] " << b.optimizer << " seed " << seed << ": "
-            << (reused ? "reused " + file.string() : fmt(secs, 2) + " s") << ", final "
+            << (reused ? "reused " + file.filename().string() : seconds_text(secs)) << ", final "
             << curve_title(key) << " " << fmt(s.curves.at(key).back(), 6) << "\n";
       }
       c.ours.push_back(std::move(s));

@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "core/error.h"
+#include "problems/registry.h"
 #include "runner/reproduce_command.h"
 #include "tests/common/run_in_process.h"
 
@@ -235,6 +237,15 @@ TEST_F(ReproduceTest, BadInputIsAClearUsageError) {
   const std::string b = baselines().string(), o = output().string();
   expect_usage_error(reproduce({"quadratic_dep", "--baselines", b}),
                      "did you mean 'quadratic_deep'");
+  bool implemented = true;  // until a later issue adds it
+  try {
+    problems::find_problem("cifar10_3c3d");
+  } catch (const Error&) {
+    implemented = false;
+  }
+  if (!implemented)
+    expect_usage_error(reproduce({"cifar10_3c3d", "--baselines", b}),
+                       "cifar10_3c3d has DeepOBS baselines, but deepobs-cpp does not implement it");
   expect_usage_error(reproduce({"two_d_beale", "--baselines", b, "--output_dir", o}),
                      "no DeepOBS baselines for two_d_beale");
   expect_usage_error(reproduce({"quadratic_deep", "--baselines", (dir_ / "nowhere").string()}),
