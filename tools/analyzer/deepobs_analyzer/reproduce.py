@@ -96,6 +96,8 @@ def write_figure(summary_path, out_path):
     if not opts:
         raise AnalyzerError(f"{summary_path}: no optimizers to draw")
     curves = [k for k in COMPARED_CURVES if k in opts[0]["curves"]]
+    last = len(opts[0]["curves"][curves[0]]["ours"]["mean"]) - 1
+    first = max(1, round(0.05 * last))  # the y axes show epochs first..last
     fig, axes = plt.subplots(len(opts), len(curves), squeeze=False,
                              figsize=(3.4 * len(curves), 2.6 * len(opts)))
     for row, o in enumerate(opts):
@@ -103,7 +105,6 @@ def write_figure(summary_path, out_path):
             ax = axes[row][col]
             c = o["curves"][key]
             lows, highs = [], []
-            first = max(1, round(0.05 * (len(c["ours"]["mean"]) - 1)))
             for side, color, lw, label in (("baselines", "#8c8c8c", 3.0, "baselines (DeepOBS 1.1)"),
                                            ("ours", "#1f77b4", 1.2, "deepobs-cpp")):
                 mean = [math.nan if v is None else v for v in c[side]["mean"]]
@@ -115,9 +116,9 @@ def write_figure(summary_path, out_path):
                 ax.fill_between(x, lo, hi, color=color, alpha=0.25, lw=0)
                 lows += [v for v in lo[first:] if math.isfinite(v)]
                 highs += [v for v in hi[first:] if math.isfinite(v)]
-            # Zoom past the first epochs, where the curves fall by orders of magnitude more than
-            # the seed spread that matters here.
-            if lows and highs and len(c["ours"]["mean"]) > 2:
+            # Zoom past the first epochs (epoch 0 alone for short runs): the curves fall there by
+            # far more than the seed spread that matters here; the table has those epochs.
+            if lows and highs and last > 1:
                 lo, hi = min(lows), max(highs)
                 pad = 0.08 * (hi - lo) if hi > lo else max(abs(hi), 1e-12) * 1e-3
                 ax.set_ylim(lo - pad, hi + pad)
@@ -135,7 +136,8 @@ def write_figure(summary_path, out_path):
                 ax.legend(loc="best", fontsize=7)
     fig.suptitle(f"{summary['problem']}: deepobs-cpp (seeds {summary['seeds_label']}, "
                  f"data_order {summary['data_order']}) over the DeepOBS baselines\n"
-                 "mean ± sample std; y axes zoomed past the first epochs", fontsize=9)
+                 f"mean ± sample std; y axes zoomed to epochs {first}-{last} (the table has "
+                 "every checked epoch)", fontsize=9)
     fig.tight_layout()
     fig.savefig(out_path, dpi=110, bbox_inches="tight")
     plt.close(fig)
