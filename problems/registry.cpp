@@ -12,7 +12,7 @@ namespace deepobs::problems {
 namespace {
 
 datasets::DataSetOptions data_options(const ProblemConfig& c) {
-  return {c.batch_size, c.seed, c.validation, c.device};
+  return {c.batch_size, c.seed, c.validation, c.device, c.data_order};
 }
 
 std::function<std::unique_ptr<datasets::DataSet>(const ProblemConfig&)> mnist_like(

@@ -176,7 +176,9 @@ int execute(const RunOptions& o, std::ostream& out, std::ostream& err) {
   record.train_log_interval = o.train_log_interval;
   record.has_accuracy = info.has_accuracy;
   record.has_validation = o.validation;
-  record.data_variant = info.data_variant;
+  // "<data set>[:<quirk>…]:data_order=<tf1|reshuffle>" (result_record.h).
+  record.data_variant =
+      cat(info.data_variant, ":data_order=", datasets::data_order_name(o.data_order));
   record.device = device.str();
 
   const std::filesystem::path folder = std::filesystem::path(o.output_dir) / info.name /
@@ -196,6 +198,7 @@ int execute(const RunOptions& o, std::ostream& out, std::ostream& err) {
   config.data_dir = o.data_dir;
   config.validation = o.validation;
   config.device = device;
+  config.data_order = o.data_order;
   auto problem = problems::build_problem(info.name, config);
   FlatParameters flat(problem->model());
   ProblemFacts facts;

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "datasets/dataset.h"
+
 namespace deepobs::runner {
 
 struct RunOptions {
@@ -25,6 +27,7 @@ struct RunOptions {
   std::string output_dir = "results";
   bool no_logs = false;
   bool validation = false;
+  datasets::DataOrder data_order = datasets::DataOrder::Tf1;  // --data_order (SPEC A.5)
   std::string device = "auto";
   bool deterministic = false;  // cuDNN restricted to deterministic algorithms: bit-identical reruns
   bool tf32 = false;           // allow TF32 tensor cores for f32 GEMM/conv (default strict FP32)
