@@ -64,12 +64,16 @@ int run_python_analyzer(const std::vector<std::string>& analyzer_args, const std
   const char* old_pp = std::getenv("PYTHONPATH");
   for (char** e = environ; *e; ++e) {
     if (!std::strncmp(*e, "PYTHONPATH=", 11) || !std::strncmp(*e, "DEEPOBS_BINARY=", 15) ||
-        !std::strncmp(*e, "MPLBACKEND=", 11) || !std::strncmp(*e, "DEEPOBS_ANALYZER_PROG=", 22))
+        !std::strncmp(*e, "MPLBACKEND=", 11) || !std::strncmp(*e, "DEEPOBS_ANALYZER_PROG=", 22) ||
+        !std::strncmp(*e, "PYTHONDONTWRITEBYTECODE=", 24))
       continue;
     env.emplace_back(*e);
   }
   env.push_back("PYTHONPATH=" + dir + (old_pp && *old_pp ? ":" + std::string(old_pp) : ""));
   env.push_back("MPLBACKEND=Agg");
+  // The analyzer's sources may sit in a read-only install or a checkout: no __pycache__ beside
+  // them.
+  env.push_back("PYTHONDONTWRITEBYTECODE=1");
   env.push_back("DEEPOBS_ANALYZER_PROG=deepobs");
   const char* bin_env = std::getenv("DEEPOBS_BINARY");
   const std::string self = self_executable();
