@@ -1,5 +1,5 @@
 // Helpers shared by the test_datasets_*.cpp files: a self-removing temporary folder and writers
-// for small IDX files (raw or gzip-compressed through zlib's gzopen).
+// for small IDX files (raw or gzip-compressed through zlib's gzopen) and .npy files.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -88,6 +88,38 @@ inline std::vector<std::uint8_t> pattern(std::size_t n) {
   for (std::size_t i = 0; i < n; ++i)
     v[i] = static_cast<std::uint8_t>(i * 7 + 1);
   return v;
+}
+
+// A .npy image: magic, version major.0, header length (2 bytes for 1.0, else 4), the dict text
+// padded with spaces and a final '\n' so that the data starts at a multiple of `align` (numpy
+// before 1.23 aligned to 16, later versions to 64), then the data.
+inline std::vector<std::uint8_t> npy_file(const std::string& dict,
+                                          const std::vector<std::uint8_t>& data, int major = 1,
+                                          std::size_t align = 16) {
+  const std::size_t len_bytes = major == 1 ? 2 : 4;
+  std::string header = dict;
+  while ((8 + len_bytes + header.size() + 1) % align != 0)
+    header += ' ';
+  header += '\n';
+  std::vector<std::uint8_t> out = {0x93, 'N', 'U', 'M', 'P', 'Y', static_cast<std::uint8_t>(major),
+                                   0};
+  for (std::size_t b = 0; b < len_bytes; ++b)
+    out.push_back(static_cast<std::uint8_t>(header.size() >> (8 * b)));
+  out.insert(out.end(), header.begin(), header.end());
+  out.insert(out.end(), data.begin(), data.end());
+  return out;
+}
+
+// `values` as `bytes`-wide two's-complement integers, little- or big-endian.
+inline std::vector<std::uint8_t> ints(const std::vector<std::int64_t>& values, int bytes,
+                                      bool little = true) {
+  std::vector<std::uint8_t> out;
+  for (const std::int64_t v : values) {
+    const auto u = static_cast<std::uint64_t>(v);
+    for (int b = 0; b < bytes; ++b)
+      out.push_back(static_cast<std::uint8_t>(u >> (8 * (little ? b : bytes - 1 - b))));
+  }
+  return out;
 }
 
 }  // namespace deepobs::datasets::test_util
