@@ -1,5 +1,6 @@
-// Helpers shared by the test_datasets_*.cpp files: a self-removing temporary folder and writers
-// for small IDX files (raw or gzip-compressed through zlib's gzopen) and .npy files.
+// Helpers shared by the test_datasets_*.cpp and test_prepare_*.cpp files: a self-removing
+// temporary folder, writers for small IDX files (raw or gzip-compressed through zlib's gzopen),
+// and file:// downloads through curl.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -10,8 +11,13 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
+
+#include "datasets/download.h"
+#include "runner/prepare_data_command.h"
 
 namespace deepobs::datasets::test_util {
 
@@ -122,4 +128,43 @@ inline std::vector<std::uint8_t> ints(const std::vector<std::int64_t>& values, i
   return out;
 }
 
+// The folder as a file:// URL base (ending in '/').
+inline std::string file_url(const std::filesystem::path& dir) {
+  return "file://" + std::filesystem::absolute(dir).string() + "/";
+}
+
+// curl when it is installed: the tests' downloads are file:// URLs, which wget cannot fetch.
+inline std::optional<Downloader> curl() {
+  auto d = find_downloader();
+  if (d && d->kind == Downloader::Kind::Curl) return d;
+  return std::nullopt;
+}
+
+// `deepobs prepare-data <args>` run in-process: its exit code and what it printed.
+struct CommandResult {
+  int code;
+  std::string out, err;
+};
+
+inline CommandResult run_prepare(std::vector<std::string> args) {
+  args.insert(args.begin(), "prepare-data");
+  std::vector<const char*> argv;
+  for (const auto& a : args)
+    argv.push_back(a.c_str());
+  std::ostringstream out, err;
+  const int code =
+      runner::prepare_data_command(static_cast<int>(argv.size()), argv.data(), out, err);
+  return {code, out.str(), err.str()};
+}
+
 }  // namespace deepobs::datasets::test_util
+
+#define REQUIRE_CURL()                                                                     \
+  do {                                                                                     \
+    if (!::deepobs::datasets::test_util::curl()) {                                         \
+      GTEST_SKIP() << (::deepobs::datasets::find_downloader()                              \
+                           ? "curl is not installed and wget cannot fetch file:// URLs "   \
+                             "(apt-get install curl)"                                      \
+                           : "neither curl nor wget is installed (apt-get install curl)"); \
+    }                                                                                      \
+  } while (0)
