@@ -8,8 +8,8 @@
 //   for (Batch b; data.next(b);) step(b);
 //
 // Concrete data sets: InMemoryDataSet below (MNIST, Fashion-MNIST, quadratic, two_d; CIFAR/SVHN
-// derive from it and add augmentation through its transform() hook); sequence data (Tolstoi) and
-// streamed data (ImageNet) implement DataSet directly.
+// derive from it and add augmentation through its transform() hook); SequenceDataSet (Tolstoi,
+// datasets/sequence.h) and streamed data (ImageNet) implement DataSet directly.
 #pragma once
 
 #include <cstdint>
@@ -49,9 +49,10 @@ DataOrder parse_data_order(std::string_view name);
 
 // One mini-batch, freshly allocated for each next() (the consumer may keep it).
 //   inputs: f32 tensor [B, ...] on the data set's device (DataSetOptions::device): images NCHW
-//           [B,C,H,W] (MNIST [B,1,28,28] in [0,1]), quadratic [B,100], two_d [B,2].
-//   labels: i64 tensor [B] of class indices on the same device, or undefined for data sets
-//           without labels.
+//           [B,C,H,W] (MNIST [B,1,28,28] in [0,1]), quadratic [B,100], two_d [B,2]; for
+//           sequence data (Tolstoi, datasets/sequence.h) i64 token ids [B,T].
+//   labels: i64 tensor [B] of class indices on the same device (sequence data: [B,T], the next
+//           token of every input), or undefined for data sets without labels.
 struct Batch {
   Tensor inputs;
   Tensor labels;

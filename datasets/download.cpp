@@ -13,6 +13,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <system_error>
 #include <thread>
 #include <vector>
@@ -408,6 +409,24 @@ std::string copy_verified(const fs::path& source, const fs::path& dest,
                                                        dest.string(), ": ", ec.message()));
   }
   return verify_and_place(tmp, dest, verify, source, cat("not copied to ", dest.string()));
+}
+
+std::string write_verified(const fs::path& dest, std::string_view bytes,
+                           const FileVerifier& verify) {
+  const fs::path tmp = make_temp_beside(dest);
+  errno = 0;
+  std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  out.close();
+  if (!out) {
+    const int error = errno;
+    std::error_code ignored;
+    fs::remove(tmp, ignored);
+    throw DownloadError(DownloadError::Kind::Disk,
+                        cat("cannot write ", dest.string(), ": ",
+                            error != 0 ? std::strerror(error) : "the write failed"));
+  }
+  return verify_and_place(tmp, dest, verify, dest, cat("not written to ", dest.string()));
 }
 
 }  // namespace deepobs::datasets

@@ -18,6 +18,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "core/error.h"
 
@@ -88,5 +89,11 @@ std::string download_verified(const std::string& url, const std::filesystem::pat
 // Errors as download_verified (Disk when `source` cannot be read; Invalid names `source`).
 std::string copy_verified(const std::filesystem::path& source, const std::filesystem::path& dest,
                           const FileVerifier& verify);
+
+// The same for bytes made here (a converted data set): writes them to a temporary file beside
+// `dest`, verifies it as written, and renames it into place. Errors as download_verified (Disk for
+// a write failure; Invalid names `dest`).
+std::string write_verified(const std::filesystem::path& dest, std::string_view bytes,
+                           const FileVerifier& verify);
 
 }  // namespace deepobs::datasets

@@ -7,6 +7,7 @@
 #include "core/error.h"
 #include "datasets/idx_reader.h"
 #include "datasets/mnist.h"
+#include "datasets/tolstoi.h"
 
 namespace deepobs::datasets {
 namespace {
@@ -133,9 +134,6 @@ std::string not_yet_message(std::string_view name, const DataRoot& root) {
     return cat(head, "its .mat files (http://ufldl.stanford.edu/housenumbers/) need converting; ",
                "DeepOBS's deepobs_prepare_data.sh writes the converted files into ",
                folder("svhn"));
-  if (name == "tolstoi")
-    return cat(head, "the text of War and Peace needs preprocessing; DeepOBS's ",
-               "deepobs_prepare_data.sh writes train.npy and test.npy into ", folder("tolstoi"));
   return cat(head, "ImageNet needs a registration at image-net.org (DeepOBS's script does not ",
              "download it either); put its TFRecord shards train-* and validation-* into ",
              folder("imagenet"));
@@ -165,11 +163,11 @@ PrepareSupport prepare_support(std::string_view name) {
 }
 
 std::vector<std::string> downloadable_data_sets() {
-  return {"mnist", "fmnist"};
+  return {"mnist", "fmnist", "tolstoi"};
 }
 
 std::vector<std::string> not_yet_downloadable_data_sets() {
-  return {"cifar10", "cifar100", "svhn", "tolstoi", "imagenet"};
+  return {"cifar10", "cifar100", "svhn", "imagenet"};
 }
 
 std::vector<std::string> official_url_bases(std::string_view name) {
@@ -177,6 +175,7 @@ std::vector<std::string> official_url_bases(std::string_view name) {
   if (name == "mnist")
     return {"http://yann.lecun.com/exdb/mnist/", "https://ossci-datasets.s3.amazonaws.com/mnist/"};
   if (name == "fmnist") return {"http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"};
+  if (name == "tolstoi") return {std::string(kTolstoiUrlBase)};  // SPEC §4.7
   throw Error(cat("official_url_bases: '", name, "' is not a downloadable data set (",
                   join(downloadable_data_sets()), ")"));
 }
@@ -213,6 +212,11 @@ void prepare_data_set(std::string_view name, const DataRoot& root, const Prepare
       throw Error(not_yet_message(name, root));
     case PrepareSupport::Download:
       break;
+  }
+  if (name == "tolstoi") {
+    const RemoveIfCreatedEmpty cleanup({root.path / "tolstoi", root.path});
+    prepare_tolstoi(root, options);
+    return;
   }
   const DataSetFiles* spec = data_set_files(name);
   DEEPOBS_CHECK(spec != nullptr, "prepare-data: internal error: no file table entry for ", name);

@@ -1,8 +1,8 @@
 // Getting DeepOBS's data sets onto disk: the job of DeepOBS's deepobs_prepare_data.sh (SPEC
-// §4.10), for the data sets that are plain downloads of finished files: MNIST and Fashion-MNIST.
-// The others need unpacking or a conversion step (CIFAR tarballs, SVHN .mat files, Tolstoi's
-// vocabulary) or cannot be downloaded at all (ImageNet); for those a clear "not supported yet"
-// error says how to get them another way.
+// §4.10), for the data sets that are plain downloads of finished files (MNIST and Fashion-MNIST)
+// and for Tolstoi, whose text is converted here (datasets/tolstoi.h). The others need unpacking
+// or a conversion step (CIFAR tarballs, SVHN .mat files) or cannot be downloaded at all
+// (ImageNet); for those a clear "not supported yet" error says how to get them another way.
 //
 // Every file is verified completely before it counts (see verify_mnist_file): a download that is
 // truncated, an HTML error page, or a different data set never lands under the names the loaders
@@ -25,9 +25,9 @@ namespace deepobs::datasets {
 
 // What `prepare_data_set` can do for a name.
 enum class PrepareSupport {
-  Download,  // mnist, fmnist
+  Download,  // mnist, fmnist, tolstoi
   InMemory,  // quadratic, two_d: generated from fixed seeds, nothing to prepare
-  NotYet,    // cifar10, cifar100, svhn, tolstoi, imagenet: known, not downloadable yet
+  NotYet,    // cifar10, cifar100, svhn, imagenet: known, not downloadable yet
   Unknown,   // anything else
 };
 PrepareSupport prepare_support(std::string_view name);
@@ -37,7 +37,7 @@ PrepareSupport prepare_support(std::string_view name);
 void require_known_data_set(std::string_view name);
 
 // The names of each group, in a fixed order (for usage texts and error messages).
-std::vector<std::string> downloadable_data_sets();          // mnist, fmnist
+std::vector<std::string> downloadable_data_sets();          // mnist, fmnist, tolstoi
 std::vector<std::string> not_yet_downloadable_data_sets();  // cifar10, …, imagenet
 
 // The official addresses of a downloadable data set's files, most preferred first: the address
@@ -87,10 +87,11 @@ struct PrepareOptions {
 //    gives an invalid file, and
 //    renamed into place only after verification (download_verified); with `copy` it is copied
 //    from the system folder instead.
-// For InMemory names it only logs that there is nothing to prepare. Throws DownloadError for
-// download, disk and verification failures (one line; with mirrors, "<first failure>; mirror:
+// tolstoi is downloaded and converted by prepare_tolstoi (datasets/tolstoi.h), with the same
+// options. For InMemory names it only logs that there is nothing to prepare. Throws DownloadError
+// for download, disk and verification failures (one line; with mirrors, "<first failure>; mirror:
 // <next failure>"), and deepobs::Error for Unknown names (require_known_data_set's message) and
-// NotYet names ("cifar10: not supported yet (prepare-data can download mnist, fmnist); get …").
+// NotYet names ("cifar10: not supported yet (prepare-data can download mnist, …); get …").
 // Every message but the Unknown one starts with "<name>: ". Files finished before a failure stay
 // (they are verified).
 void prepare_data_set(std::string_view name, const DataRoot& root, const PrepareOptions& options);

@@ -26,8 +26,11 @@ namespace deepobs::datasets {
 namespace {
 
 namespace fs = std::filesystem;
+using test_util::curl;
+using test_util::file_url;
 using test_util::idx_bytes;
 using test_util::read_raw;
+using test_util::run_prepare;
 using test_util::TempDir;
 using test_util::write_gz;
 using test_util::write_raw;
@@ -59,10 +62,6 @@ void write_valid_set(const fs::path& dir) {
   write_gz(dir / kFiles[3], labels(10000), "wb1");
 }
 
-std::string file_url(const fs::path& dir) {
-  return "file://" + fs::absolute(dir).string() + "/";
-}
-
 std::vector<std::string> entries(const fs::path& dir) {
   std::vector<std::string> names;
   std::error_code ec;
@@ -76,22 +75,6 @@ std::vector<std::string> entries(const fs::path& dir) {
 bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
-
-std::optional<Downloader> curl() {
-  auto d = find_downloader();
-  if (d && d->kind == Downloader::Kind::Curl) return d;
-  return std::nullopt;
-}
-
-#define REQUIRE_CURL()                                                                    \
-  do {                                                                                    \
-    if (!curl()) {                                                                        \
-      GTEST_SKIP() << (find_downloader() ? "curl is not installed and wget cannot fetch " \
-                                           "file:// URLs (apt-get install curl)"          \
-                                         : "neither curl nor wget is installed (apt-get " \
-                                           "install curl)");                              \
-    }                                                                                     \
-  } while (0)
 
 // Sets an environment variable for one scope.
 class ScopedEnv {
@@ -505,21 +488,6 @@ TEST(PrepareDataFetch, FindsTheDownloaderOnPathOrSaysHowToInstallOne) {
 }
 
 // `deepobs prepare-data`: exit codes and the exact lines a user sees.
-struct CommandResult {
-  int code;
-  std::string out, err;
-};
-
-CommandResult run_prepare(std::vector<std::string> args) {
-  args.insert(args.begin(), "prepare-data");
-  std::vector<const char*> argv;
-  for (const auto& a : args)
-    argv.push_back(a.c_str());
-  std::ostringstream out, err;
-  const int code =
-      runner::prepare_data_command(static_cast<int>(argv.size()), argv.data(), out, err);
-  return {code, out.str(), err.str()};
-}
 
 // Every line of `text` is one message with the command's prefix.
 void expect_prefixed_lines(const std::string& text) {
@@ -536,14 +504,14 @@ TEST(PrepareDataCommand, UsageErrorsExitWithTwo) {
   r = run_prepare({});
   EXPECT_EQ(r.code, 2);
   EXPECT_EQ(r.err,
-            "deepobs prepare-data: no data set named (supported: mnist, fmnist); see 'deepobs "
-            "prepare-data --help'\n");
+            "deepobs prepare-data: no data set named (supported: mnist, fmnist, tolstoi); see "
+            "'deepobs prepare-data --help'\n");
 
   r = run_prepare({"mnsit"});
   EXPECT_EQ(r.code, 2);
   EXPECT_EQ(r.err,
             "deepobs prepare-data: unknown data set 'mnsit' (did you mean 'mnist'?); prepare-data "
-            "supports mnist, fmnist (not yet: cifar10, cifar100, svhn, tolstoi, imagenet)\n");
+            "supports mnist, fmnist, tolstoi (not yet: cifar10, cifar100, svhn, imagenet)\n");
   EXPECT_EQ(r.out, "");
 
   r = run_prepare({"mnist", "--froce"});
@@ -571,12 +539,12 @@ TEST(PrepareDataCommand, UsageErrorsExitWithTwo) {
 
 TEST(PrepareDataCommand, DataSetsNotSupportedYetAndInMemoryOnes) {
   TempDir dir;
-  for (const std::string name : {"cifar10", "cifar100", "svhn", "tolstoi", "imagenet"}) {
+  for (const std::string name : {"cifar10", "cifar100", "svhn", "imagenet"}) {
     const auto r = run_prepare({name, "--data_dir", dir.path().string()});
     EXPECT_EQ(r.code, 1) << name;
-    EXPECT_TRUE(
-        r.err.starts_with("deepobs prepare-data: " + name +
-                          ": not supported yet (prepare-data can download mnist, fmnist); "))
+    EXPECT_TRUE(r.err.starts_with("deepobs prepare-data: " + name +
+                                  ": not supported yet (prepare-data can download mnist, fmnist, "
+                                  "tolstoi); "))
         << r.err;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
   }
