@@ -1,7 +1,8 @@
 #include "core/build_info.h"
 
 #include "core/device.h"
-#include "kernels/cpu/threading.h"
+#include "kernels/cpu/isa.h"
+#include "kernels/cpu/parallel.h"
 #if DEEPOBS_WITH_CUDA
 #include "kernels/cuda/device_query.h"
 #endif
@@ -32,6 +33,11 @@ BuildInfo build_info() {
   info.build_type = DEEPOBS_BUILD_TYPE;
   info.cuda_built = Device::cuda_built();
   info.cpu_threads = kernels::cpu::cpu_threads();
+  const kernels::cpu::CpuIsa isa = kernels::cpu::cpu_isa();
+  info.cpu_march = isa.march;
+  info.cpu_isa_level = isa.level;
+  info.cpu_isa_extensions = isa.extensions;
+  info.eigen_simd = isa.eigen;
 #if DEEPOBS_WITH_CUDA
   info.cuda_architectures = DEEPOBS_CUDA_ARCHITECTURES;
   info.cuda_runtime = kernels::cuda::runtime_version();

@@ -26,7 +26,10 @@ struct BuildInfo {
   int cuda_runtime = 0, cuda_driver = 0;  // 1000*major + 10*minor; 0 = none
   std::size_t cudnn = 0;
   int cublas = 0;
-  int cpu_threads = 0;        // threads the CPU kernels use
+  int cpu_threads = 0;  // threads the CPU kernels use
+  // The instruction set of the CPU kernels (kernels/cpu/isa.h): -march, x86-64 level, extensions
+  // and Eigen's vector instruction sets.
+  std::string cpu_march, cpu_isa_level, cpu_isa_extensions, eigen_simd;
   std::vector<GpuInfo> gpus;  // usable devices (empty without a GPU)
   std::string cuda_error;     // why no GPU is usable, when the runtime said so
 };

@@ -40,6 +40,10 @@ nlohmann::ordered_json run_fingerprint() {
   j["host"] = host_name();
   j["cpu"] = cpu_model();
   j["cpu_threads"] = b.cpu_threads;
+  j["cpu_kernels_isa"] = {{"march", b.cpu_march},
+                          {"level", b.cpu_isa_level},
+                          {"extensions", b.cpu_isa_extensions},
+                          {"eigen", b.eigen_simd}};
   j["cuda_built"] = b.cuda_built;
   j["cuda_architectures"] = b.cuda_architectures;
   j["cuda_runtime"] = b.cuda_runtime;

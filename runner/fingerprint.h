@@ -6,8 +6,10 @@
 namespace deepobs::runner {
 
 // {"deepobs_cpp_version", "git_commit", "build_type", "compiler", "host", "cpu", "cpu_threads",
-//  "cuda_built", "cuda_runtime", "cuda_driver", "cudnn", "cublas", "gpus": [...]}. Never throws for
-// a missing GPU or driver.
+//  "cpu_kernels_isa": {"march", "level", "extensions", "eigen"}, "cuda_built",
+//  "cuda_architectures", "cuda_runtime", "cuda_driver", "cudnn", "cublas", "gpus": [...]}. Never
+//  throws for a missing GPU
+// or driver.
 nlohmann::ordered_json run_fingerprint();
 
 }  // namespace deepobs::runner

@@ -28,7 +28,11 @@ int info_command(std::ostream& out) {
   const BuildInfo info = build_info();
   out << "deepobs-cpp " << info.version << " (commit " << info.git_commit << ", " << info.build_type
       << ", " << info.compiler << ")\n";
-  out << "CPU threads:   " << info.cpu_threads << "\n";
+  out << "CPU threads:   " << info.cpu_threads
+      << " (DEEPOBS_NUM_THREADS or OMP_NUM_THREADS to change)\n";
+  out << "CPU kernels:   " << info.cpu_isa_level
+      << " (-march=" << (info.cpu_march.empty() ? "default" : info.cpu_march) << ": "
+      << info.cpu_isa_extensions << "; Eigen " << info.eigen_simd << ")\n";
   if (!info.cuda_built) {
     out << "CUDA backend:  not built (CPU-only build; configure with -DDEEPOBS_CUDA=ON)\n";
     out << auto_device_line(info);

@@ -171,7 +171,11 @@ std::optional<RunOptions> parse_run_options(int argc, const char* const* argv, s
     throw Error(cat(e.what(), "; see 'deepobs run --help'"));
   }
   if (args.count("help")) {
-    out << cli.help({"", info ? info->name : ""}) << "\n";
+    // The hyperparameter group exists only once an optimizer is known; naming the default group
+    // twice would print every option twice.
+    std::vector<std::string> groups{""};
+    if (info) groups.push_back(info->name);
+    out << cli.help(groups) << "\n";
     return std::nullopt;
   }
 
@@ -208,6 +212,10 @@ std::optional<RunOptions> parse_run_options(int argc, const char* const* argv, s
   o.print_train_iter = args.count("print_train_iter") > 0;
   if (args.count("data_dir")) o.data_dir = args["data_dir"].as<std::string>();
   o.output_dir = args["output_dir"].as<std::string>();
+  // An empty folder would put the result tree into the current directory, which is how result
+  // files once ended up committed at the top of this repository.
+  DEEPOBS_CHECK(!o.output_dir.empty(),
+                "--output_dir is empty; name a folder for the result tree (default: results)");
   o.no_logs = args.count("no_logs") > 0;
   o.validation = args.count("validation") > 0;
   o.device = args["device"].as<std::string>();

@@ -11,7 +11,7 @@ packages=(
   zlib1g-dev curl
   dataset-fashion-mnist
   python3 python3-numpy python3-matplotlib python3-pandas
-  clang-format chromium
+  clang-format chromium time
 )
 
 missing=()
@@ -29,6 +29,13 @@ if [ "$(id -u)" -ne 0 ]; then
   sudo_cmd=(sudo)
 fi
 export DEBIAN_FRONTEND=noninteractive
-"${sudo_cmd[@]}" apt-get update -qq
-"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# apt's own chatter goes to a log, shown only when something fails.
+log=$(mktemp "${TMPDIR:-/tmp}/deepobs-install-deps.XXXXXX.log")
+if ! { "${sudo_cmd[@]}" apt-get update -qq && \
+       "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >"$log" 2>&1; then
+  echo "install-deps: apt-get failed; the last lines of its log ($log):" >&2
+  tail -n 20 "$log" >&2
+  exit 1
+fi
+rm -f "$log"
 echo "install-deps: done"

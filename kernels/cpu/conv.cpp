@@ -3,11 +3,9 @@
 #include <algorithm>
 #include <vector>
 
-#include <omp.h>
-
 #include "kernels/cpu/eigen.h"
-
 #include "kernels/cpu/gemm.h"
+#include "kernels/cpu/parallel.h"
 
 namespace deepobs::kernels::cpu {
 namespace {
@@ -42,11 +40,12 @@ bool is_pointwise(const ConvGeometry& g) {
 }
 
 // Growable per-thread buffers (slot 0: an im2col band, slot 1: a band of y or dy when an image
-// needs several bands). OpenMP keeps its worker threads, so steady-state training reuses them and
-// does not pay for fresh pages on every conv.
+// needs several bands, slot 2: the filter-gradient partials of the calling thread). The pool keeps
+// its threads, so steady-state training reuses them and does not pay for fresh pages on every
+// conv.
 template <class T>
 T* scratch(int slot, std::int64_t n) {
-  thread_local std::vector<T> buffers[2];
+  thread_local std::vector<T> buffers[3];
   auto& b = buffers[slot];
   if (static_cast<std::int64_t>(b.size()) < n) b.resize(static_cast<std::size_t>(n));
   return b.data();
@@ -139,19 +138,19 @@ void copy_band(const T* src, std::int64_t src_ld, T* dst, std::int64_t dst_ld, s
     std::copy(src + r * src_ld, src + r * src_ld + n, dst + r * dst_ld);
 }
 
-// Below this many multiply-adds per call (≈ 0.1 ms on one core) an OpenMP region costs more than
-// it saves, and on a loaded machine its spinning threads cost far more.
-constexpr std::int64_t kMinParallelMacs = std::int64_t{1} << 20;
-// Below this many elements the same holds for the bias loops.
-constexpr std::int64_t kMinParallelElements = std::int64_t{1} << 16;
-
-// Images are independent, so a batch of at least two is spread over the OpenMP threads (each image
-// wholly on one thread, its GEMMs single-threaded inside the parallel region); otherwise images run
-// in sequence and Eigen threads each GEMM when it is large enough.
-bool parallel_over_images(const ConvGeometry& g, const Dims& d) {
-  return g.batch >= 2 && omp_get_max_threads() > 1 &&
-         g.batch * g.out_channels * d.p * d.k >= kMinParallelMacs;
+// Images per range of the pool: images are independent, each runs wholly on one thread with
+// single-threaded GEMMs; tiny convs (gradient checks) stay on the calling thread.
+std::int64_t image_grain(const ConvGeometry& g, const Dims& d) {
+  return grain_for_work(static_cast<double>(g.out_channels * d.p * d.k));
 }
+
+// The filter gradient is summed per group of consecutive images into one partial each, and the
+// partials are added in group order: the grouping depends only on the shapes, so the result is the
+// same for any thread count. At most kMaxFilterGroups partials bound the scratch memory.
+constexpr std::int64_t kMaxFilterGroups = 16;
+
+// Elements per range of the bias loops.
+constexpr std::int64_t kBiasGrain = kMinRangeWork;
 
 template <class T>
 void add_bias_image(const Dims& d, std::int64_t channels, const T* bias, T* y_img) {
@@ -236,32 +235,20 @@ template <class T>
 void conv2d_forward(const ConvGeometry& g, const T* x, const T* w, const T* bias, T* y,
                     std::int64_t max_col_elements) {
   const Dims d = dims_of(g, max_col_elements);
-  if (parallel_over_images(g, d)) {
-#pragma omp parallel for schedule(static)
-    for (std::int64_t n = 0; n < g.batch; ++n) {
+  parallel_for(g.batch, image_grain(g, d), [&](std::int64_t first, std::int64_t last) {
+    for (std::int64_t n = first; n < last; ++n)
       forward_image(g, d, x + n * d.x_img, w, bias, y + n * d.y_img);
-    }
-  } else {
-    for (std::int64_t n = 0; n < g.batch; ++n) {
-      forward_image(g, d, x + n * d.x_img, w, bias, y + n * d.y_img);
-    }
-  }
+  });
 }
 
 template <class T>
 void conv2d_backward_data(const ConvGeometry& g, const T* dy, const T* w, T* dx,
                           std::int64_t max_col_elements) {
   const Dims d = dims_of(g, max_col_elements);
-  if (parallel_over_images(g, d)) {
-#pragma omp parallel for schedule(static)
-    for (std::int64_t n = 0; n < g.batch; ++n) {
+  parallel_for(g.batch, image_grain(g, d), [&](std::int64_t first, std::int64_t last) {
+    for (std::int64_t n = first; n < last; ++n)
       backward_data_image(g, d, dy + n * d.y_img, w, dx + n * d.x_img);
-    }
-  } else {
-    for (std::int64_t n = 0; n < g.batch; ++n) {
-      backward_data_image(g, d, dy + n * d.y_img, w, dx + n * d.x_img);
-    }
-  }
+  });
 }
 
 template <class T>
@@ -273,59 +260,55 @@ void conv2d_backward_filter(const ConvGeometry& g, const T* x, const T* dy, T* d
     std::fill(dw, dw + w_size, T(0));
     return;
   }
-  if (!parallel_over_images(g, d)) {
-    for (std::int64_t n = 0; n < g.batch; ++n) {
-      backward_filter_image(g, d, x + n * d.x_img, dy + n * d.y_img, dw, n > 0);
+  const std::int64_t per_group =
+      std::max(image_grain(g, d), (g.batch + kMaxFilterGroups - 1) / kMaxFilterGroups);
+  const std::int64_t groups = (g.batch + per_group - 1) / per_group;
+  // Group 0 sums straight into dw, the others into partials of the calling thread's scratch.
+  T* partials = groups > 1 ? scratch<T>(2, (groups - 1) * w_size) : nullptr;
+  parallel_for(groups, 1, [&](std::int64_t first, std::int64_t last) {
+    for (std::int64_t grp = first; grp < last; ++grp) {
+      T* part = grp == 0 ? dw : partials + (grp - 1) * w_size;
+      const std::int64_t begin = grp * per_group, end = std::min(g.batch, begin + per_group);
+      for (std::int64_t n = begin; n < end; ++n)
+        backward_filter_image(g, d, x + n * d.x_img, dy + n * d.y_img, part, n > begin);
     }
-    return;
-  }
-  // Each thread sums a contiguous range of images into its own partial (thread 0 into dw); the
-  // partials are then added in thread order. The result depends on the thread count (which fixes
-  // the ranges) but not on scheduling.
-  const int threads = static_cast<int>(std::min<std::int64_t>(omp_get_max_threads(), g.batch));
-  std::vector<T> partials(static_cast<std::size_t>((threads - 1) * w_size));
-  int used = threads;
-#pragma omp parallel num_threads(threads)
-  {
-    const int t = omp_get_thread_num(), nt = omp_get_num_threads();
-#pragma omp single
-    used = nt;
-    const std::int64_t begin = g.batch * t / nt, end = g.batch * (t + 1) / nt;
-    T* part = t == 0 ? dw : partials.data() + (t - 1) * w_size;
-    for (std::int64_t n = begin; n < end; ++n) {
-      backward_filter_image(g, d, x + n * d.x_img, dy + n * d.y_img, part, n > begin);
+  });
+  if (groups == 1) return;
+  parallel_for(w_size, kMinRangeWork / groups + 1, [&](std::int64_t first, std::int64_t last) {
+    for (std::int64_t grp = 1; grp < groups; ++grp) {
+      const T* part = partials + (grp - 1) * w_size;
+      for (std::int64_t i = first; i < last; ++i)
+        dw[i] += part[i];
     }
-  }
-  for (int t = 1; t < used; ++t) {
-    const T* part = partials.data() + (t - 1) * w_size;
-    for (std::int64_t i = 0; i < w_size; ++i)
-      dw[i] += part[i];
-  }
+  });
 }
 
 template <class T>
 void add_channel_bias(T* y, const T* bias, std::int64_t batch, std::int64_t channels,
                       std::int64_t spatial) {
-#pragma omp parallel for schedule(static) if (batch * channels * spatial >= kMinParallelElements)
-  for (std::int64_t plane = 0; plane < batch * channels; ++plane) {
-    Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>>(y + plane * spatial, spatial) +=
-        bias[plane % channels];
-  }
+  parallel_for(batch * channels, kBiasGrain / std::max<std::int64_t>(spatial, 1) + 1,
+               [&](std::int64_t first, std::int64_t last) {
+                 for (std::int64_t plane = first; plane < last; ++plane)
+                   Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>>(y + plane * spatial, spatial) +=
+                       bias[plane % channels];
+               });
 }
 
 template <class T>
 void channel_sums(const T* dy, std::int64_t batch, std::int64_t channels, std::int64_t spatial,
                   T* bias_grad) {
-#pragma omp parallel for schedule(static) if (batch * channels * spatial >= kMinParallelElements)
-  for (std::int64_t c = 0; c < channels; ++c) {
-    T acc = T(0);
-    for (std::int64_t n = 0; n < batch; ++n) {
-      acc += Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>>(dy + (n * channels + c) * spatial,
-                                                                  spatial)
-                 .sum();
-    }
-    bias_grad[c] = acc;
-  }
+  parallel_for(channels, kBiasGrain / std::max<std::int64_t>(batch * spatial, 1) + 1,
+               [&](std::int64_t first, std::int64_t last) {
+                 for (std::int64_t c = first; c < last; ++c) {
+                   T acc = T(0);
+                   for (std::int64_t n = 0; n < batch; ++n) {
+                     acc += Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>>(
+                                dy + (n * channels + c) * spatial, spatial)
+                                .sum();
+                   }
+                   bias_grad[c] = acc;
+                 }
+               });
 }
 
 #define DEEPOBS_INSTANTIATE(T)                                                               \

@@ -17,12 +17,12 @@
 // a per-thread scratch buffer kept between calls (612 KiB for fmnist_2c2d's second conv: it stays
 // in L2) and multiplied straight into y, so no copies between the NCHW tensors and GEMM operands.
 // If one image's matrix would exceed `max_col_elements` values it is processed in bands of output
-// rows (at least one row per band). With a batch of two or more (and ~1M multiply-adds), the images
-// are spread over the OpenMP threads (kernels/cpu/threading.h), each image wholly on one thread;
-// otherwise the images run in sequence and Eigen may thread each GEMM. A 1×1 window without stride
-// or padding skips im2col (x_n is its own im2col matrix). Results depend only on the shapes and the
-// thread count, never on scheduling. Every output is overwritten (no accumulation into the caller's
-// buffer). T is float or double.
+// rows (at least one row per band). Images worth it (~64 K multiply-adds or more) are spread over
+// the threads of kernels/cpu/parallel.h, each image wholly on one thread with single-threaded
+// GEMMs; the filter gradient is summed in fixed groups of images, added in group order. Results
+// depend only on the shapes, never on the thread count or on scheduling. A 1×1 window without
+// stride or padding skips im2col (x_n is its own im2col matrix). Every output is overwritten (no
+// accumulation into the caller's buffer). T is float or double.
 #pragma once
 
 #include <cstdint>

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "kernels/cpu/eigen.h"
+#include "kernels/cpu/parallel.h"
 
 namespace deepobs::kernels::cpu {
 namespace {
@@ -13,23 +14,14 @@ using Arr = Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>>;
 template <class T>
 using CArr = Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>>;
 
-// Below this many elements a loop stays on one thread: spinning up the team costs more than the
-// work. The chunk boundaries are fixed multiples of kChunk, so the split (and with it Eigen's
-// packet/tail choice per element) does not depend on the thread count.
+// Elements per range. The range boundaries are fixed multiples of kChunk, so the split (and with
+// it Eigen's packet/tail choice per element) does not depend on the thread count; a loop of at
+// most kChunk elements never leaves the calling thread.
 constexpr std::int64_t kChunk = std::int64_t{1} << 15;
 
 template <class F>
 void for_chunks(std::int64_t n, F&& body) {
-  if (n <= kChunk) {
-    if (n > 0) body(std::int64_t{0}, n);
-    return;
-  }
-  const std::int64_t chunks = (n + kChunk - 1) / kChunk;
-#pragma omp parallel for schedule(static)
-  for (std::int64_t c = 0; c < chunks; ++c) {
-    const std::int64_t begin = c * kChunk;
-    body(begin, std::min(kChunk, n - begin));
-  }
+  parallel_for(n, kChunk, [&](std::int64_t begin, std::int64_t end) { body(begin, end - begin); });
 }
 
 template <class T>

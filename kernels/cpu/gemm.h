@@ -1,7 +1,8 @@
 // Row-major GEMM on the CPU through Eigen: C = alpha * op(A) * op(B) + beta * C, where op(X) is X
 // or its transpose. Shapes after op: A is m×k, B is k×n, C is m×n; the stored A is m×k (or k×m
 // when trans_a), the stored B k×n (or n×k when trans_b). All buffers are contiguous row-major.
-// Parallel across the CPU threads (kernels/cpu/threading.h).
+// Large products are split into panels of C that run on the pool of kernels/cpu/parallel.h; the
+// result is the same for any thread count.
 #pragma once
 
 #include <cstdint>

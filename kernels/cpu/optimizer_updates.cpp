@@ -2,21 +2,23 @@
 
 #include <cmath>
 
+#include "kernels/cpu/parallel.h"
+
 namespace deepobs::kernels::cpu {
 namespace {
 
-// Below this many elements the loop runs on one thread: starting the OpenMP team costs more than
-// the update of a small model (the quadratic and 2-D problems have a handful of parameters).
-constexpr std::int64_t kParallelMin = std::int64_t{1} << 15;
+// Elements per range: an update touches 3–5 values per element, so a range of 2^14 elements is
+// about kMinRangeWork; the small models (quadratic, 2-D problems) stay on the calling thread.
+constexpr std::int64_t kGrain = std::int64_t{1} << 14;
 
 }  // namespace
 
 template <class T>
 void sgd_update(T* param, const T* grad, std::int64_t n, T lr) {
-#pragma omp parallel for schedule(static) if (n >= kParallelMin)
-  for (std::int64_t i = 0; i < n; ++i) {
-    param[i] -= lr * grad[i];
-  }
+  parallel_for(n, kGrain, [=](std::int64_t begin, std::int64_t end) {
+    for (std::int64_t i = begin; i < end; ++i)
+      param[i] -= lr * grad[i];
+  });
 }
 
 template <class T>
@@ -24,19 +26,21 @@ void momentum_update(T* param, const T* grad, T* accum, std::int64_t n, T lr, T 
                      bool nesterov) {
   // Two loops rather than a branch inside one, so each stays a straight vectorisable body.
   if (nesterov) {
-#pragma omp parallel for schedule(static) if (n >= kParallelMin)
-    for (std::int64_t i = 0; i < n; ++i) {
-      const T a = momentum * accum[i] + grad[i];
-      accum[i] = a;
-      param[i] -= lr * (grad[i] + momentum * a);
-    }
+    parallel_for(n, kGrain, [=](std::int64_t begin, std::int64_t end) {
+      for (std::int64_t i = begin; i < end; ++i) {
+        const T a = momentum * accum[i] + grad[i];
+        accum[i] = a;
+        param[i] -= lr * (grad[i] + momentum * a);
+      }
+    });
   } else {
-#pragma omp parallel for schedule(static) if (n >= kParallelMin)
-    for (std::int64_t i = 0; i < n; ++i) {
-      const T a = momentum * accum[i] + grad[i];
-      accum[i] = a;
-      param[i] -= lr * a;
-    }
+    parallel_for(n, kGrain, [=](std::int64_t begin, std::int64_t end) {
+      for (std::int64_t i = begin; i < end; ++i) {
+        const T a = momentum * accum[i] + grad[i];
+        accum[i] = a;
+        param[i] -= lr * a;
+      }
+    });
   }
 }
 
@@ -45,15 +49,16 @@ void adam_update(T* param, const T* grad, T* m, T* v, std::int64_t n, T lr_t, T 
                  T epsilon) {
   const T one_minus_beta1 = T(1) - beta1;
   const T one_minus_beta2 = T(1) - beta2;
-#pragma omp parallel for schedule(static) if (n >= kParallelMin)
-  for (std::int64_t i = 0; i < n; ++i) {
-    const T g = grad[i];
-    const T mi = beta1 * m[i] + one_minus_beta1 * g;
-    const T vi = beta2 * v[i] + one_minus_beta2 * (g * g);
-    m[i] = mi;
-    v[i] = vi;
-    param[i] -= lr_t * mi / (std::sqrt(vi) + epsilon);
-  }
+  parallel_for(n, kGrain, [=](std::int64_t begin, std::int64_t end) {
+    for (std::int64_t i = begin; i < end; ++i) {
+      const T g = grad[i];
+      const T mi = beta1 * m[i] + one_minus_beta1 * g;
+      const T vi = beta2 * v[i] + one_minus_beta2 * (g * g);
+      m[i] = mi;
+      v[i] = vi;
+      param[i] -= lr_t * mi / (std::sqrt(vi) + epsilon);
+    }
+  });
 }
 
 double adam_step_size(double lr, double beta1, double beta2, std::int64_t t) {

@@ -7,7 +7,7 @@
 // scalars round identically (host code compiles with -ffp-contract=off, so no FMA is formed).
 // Elementwise: an element whose parameter, gradient and state are all zero stays exactly zero
 // (the gaps between FlatParameters segments rely on this). The loops run on the CPU threads of
-// kernels/cpu/threading.h when n is large; the result does not depend on the thread count.
+// kernels/cpu/parallel.h when n is large; the result does not depend on the thread count.
 // The formulas are TensorFlow 1.x's (SPEC Part A.7), written from their definitions.
 #pragma once
 

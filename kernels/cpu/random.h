@@ -2,7 +2,7 @@
 // value the layout there assigns to element i of draw `d`, so the result is bit-identical to the
 // CUDA kernels' and independent of the thread count. Buffers are contiguous and caller-owned;
 // n >= 0 and n <= 2^33 (the block index of a draw is 32 bits wide). Parallel across the CPU threads
-// (kernels/cpu/threading.h) for large n.
+// (kernels/cpu/parallel.h) for large n.
 #pragma once
 
 #include <cstdint>

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <vector>
 
+#include "kernels/cpu/parallel.h"
+
 namespace deepobs::kernels::cpu {
 namespace {
 
@@ -29,9 +31,9 @@ std::vector<Tap<T>> taps(std::int64_t in, std::int64_t out) {
   return t;
 }
 
-// Planes go to the OpenMP threads only when there is enough work to pay for a parallel region.
-bool parallel(const ResizeGeometry& g) {
-  return g.planes >= 2 && g.planes * g.out_h * g.out_w >= (1 << 16);
+// Planes per range, from the output pixels of one plane (about 8 operations each).
+std::int64_t plane_grain(const ResizeGeometry& g) {
+  return grain_for_work(8.0 * static_cast<double>(g.out_h * g.out_w));
 }
 
 }  // namespace
@@ -41,22 +43,23 @@ void resize_bilinear_forward(const ResizeGeometry& g, const T* x, T* y) {
   const auto ty = taps<T>(g.in_h, g.out_h);
   const auto tx = taps<T>(g.in_w, g.out_w);
   const std::int64_t in_plane = g.in_h * g.in_w, out_plane = g.out_h * g.out_w;
-#pragma omp parallel for schedule(static) if (parallel(g))
-  for (std::int64_t pl = 0; pl < g.planes; ++pl) {
-    const T* src = x + pl * in_plane;
-    T* dst = y + pl * out_plane;
-    for (std::int64_t oh = 0; oh < g.out_h; ++oh) {
-      const Tap<T>& r = ty[static_cast<std::size_t>(oh)];
-      const T* top_row = src + r.lo * g.in_w;
-      const T* bottom_row = src + r.hi * g.in_w;
-      for (std::int64_t ow = 0; ow < g.out_w; ++ow) {
-        const Tap<T>& c = tx[static_cast<std::size_t>(ow)];
-        const T top = top_row[c.lo] + (top_row[c.hi] - top_row[c.lo]) * c.frac;
-        const T bottom = bottom_row[c.lo] + (bottom_row[c.hi] - bottom_row[c.lo]) * c.frac;
-        dst[oh * g.out_w + ow] = top + (bottom - top) * r.frac;
+  parallel_for(g.planes, plane_grain(g), [&](std::int64_t first, std::int64_t last) {
+    for (std::int64_t pl = first; pl < last; ++pl) {
+      const T* src = x + pl * in_plane;
+      T* dst = y + pl * out_plane;
+      for (std::int64_t oh = 0; oh < g.out_h; ++oh) {
+        const Tap<T>& r = ty[static_cast<std::size_t>(oh)];
+        const T* top_row = src + r.lo * g.in_w;
+        const T* bottom_row = src + r.hi * g.in_w;
+        for (std::int64_t ow = 0; ow < g.out_w; ++ow) {
+          const Tap<T>& c = tx[static_cast<std::size_t>(ow)];
+          const T top = top_row[c.lo] + (top_row[c.hi] - top_row[c.lo]) * c.frac;
+          const T bottom = bottom_row[c.lo] + (bottom_row[c.hi] - bottom_row[c.lo]) * c.frac;
+          dst[oh * g.out_w + ow] = top + (bottom - top) * r.frac;
+        }
       }
     }
-  }
+  });
 }
 
 template <class T>
@@ -64,26 +67,27 @@ void resize_bilinear_backward(const ResizeGeometry& g, const T* dy, T* dx) {
   const auto ty = taps<T>(g.in_h, g.out_h);
   const auto tx = taps<T>(g.in_w, g.out_w);
   const std::int64_t in_plane = g.in_h * g.in_w, out_plane = g.out_h * g.out_w;
-#pragma omp parallel for schedule(static) if (parallel(g))
-  for (std::int64_t pl = 0; pl < g.planes; ++pl) {
-    const T* src = dy + pl * out_plane;
-    T* dst = dx + pl * in_plane;
-    std::fill(dst, dst + in_plane, T(0));
-    for (std::int64_t oh = 0; oh < g.out_h; ++oh) {
-      const Tap<T>& r = ty[static_cast<std::size_t>(oh)];
-      T* top_row = dst + r.lo * g.in_w;
-      T* bottom_row = dst + r.hi * g.in_w;
-      for (std::int64_t ow = 0; ow < g.out_w; ++ow) {
-        const Tap<T>& c = tx[static_cast<std::size_t>(ow)];
-        const T v = src[oh * g.out_w + ow];
-        const T top = v * (T(1) - r.frac), bottom = v * r.frac;
-        top_row[c.lo] += top * (T(1) - c.frac);
-        top_row[c.hi] += top * c.frac;
-        bottom_row[c.lo] += bottom * (T(1) - c.frac);
-        bottom_row[c.hi] += bottom * c.frac;
+  parallel_for(g.planes, plane_grain(g), [&](std::int64_t first, std::int64_t last) {
+    for (std::int64_t pl = first; pl < last; ++pl) {
+      const T* src = dy + pl * out_plane;
+      T* dst = dx + pl * in_plane;
+      std::fill(dst, dst + in_plane, T(0));
+      for (std::int64_t oh = 0; oh < g.out_h; ++oh) {
+        const Tap<T>& r = ty[static_cast<std::size_t>(oh)];
+        T* top_row = dst + r.lo * g.in_w;
+        T* bottom_row = dst + r.hi * g.in_w;
+        for (std::int64_t ow = 0; ow < g.out_w; ++ow) {
+          const Tap<T>& c = tx[static_cast<std::size_t>(ow)];
+          const T v = src[oh * g.out_w + ow];
+          const T top = v * (T(1) - r.frac), bottom = v * r.frac;
+          top_row[c.lo] += top * (T(1) - c.frac);
+          top_row[c.hi] += top * c.frac;
+          bottom_row[c.lo] += bottom * (T(1) - c.frac);
+          bottom_row[c.hi] += bottom * c.frac;
+        }
       }
     }
-  }
+  });
 }
 
 #define DEEPOBS_INSTANTIATE(T)                                                   \

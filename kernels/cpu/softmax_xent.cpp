@@ -3,11 +3,9 @@
 #include <cmath>
 #include <cstddef>
 
+#include "kernels/cpu/parallel.h"
 namespace deepobs::kernels::cpu {
 namespace {
-
-// Below this many logits the OpenMP team costs more than the rows it would share.
-constexpr std::int64_t kParallelThreshold = std::int64_t{1} << 14;
 
 template <class T>
 T row_max(const T* x, std::int64_t classes) {
@@ -33,25 +31,28 @@ template <class T, class L>
 void softmax_xent_forward(const T* logits, const L* labels, std::int64_t n, std::int64_t classes,
                           T smoothing, T* loss, T* lse) {
   const double eps = static_cast<double>(smoothing);
-#pragma omp parallel for schedule(static) if (n * classes >= kParallelThreshold)
-  for (std::int64_t i = 0; i < n; ++i) {
-    const T* x = logits + i * classes;
-    const T m = row_max(x, classes);
-    double s = 0.0;
-    for (std::int64_t c = 0; c < classes; ++c)
-      s += static_cast<double>(std::exp(x[c] - m));
-    const double l = static_cast<double>(m) + std::log(s);
-    double value = l - (1.0 - eps) * static_cast<double>(x[labels[i]]);
-    // Skipped for ε = 0 so that an infinite logit elsewhere in the row cannot turn 0·inf into NaN.
-    if (eps != 0.0) {
-      double sum_x = 0.0;
-      for (std::int64_t c = 0; c < classes; ++c)
-        sum_x += static_cast<double>(x[c]);
-      value -= eps * sum_x / static_cast<double>(classes);
-    }
-    loss[i] = static_cast<T>(value);
-    lse[i] = static_cast<T>(l);
-  }
+  parallel_for(n, grain_for_work(16.0 * static_cast<double>(classes)),
+               [&](std::int64_t first, std::int64_t last) {
+                 for (std::int64_t i = first; i < last; ++i) {
+                   const T* x = logits + i * classes;
+                   const T m = row_max(x, classes);
+                   double s = 0.0;
+                   for (std::int64_t c = 0; c < classes; ++c)
+                     s += static_cast<double>(std::exp(x[c] - m));
+                   const double l = static_cast<double>(m) + std::log(s);
+                   double value = l - (1.0 - eps) * static_cast<double>(x[labels[i]]);
+                   // Skipped for ε = 0 so that an infinite logit elsewhere in the row cannot turn
+                   // 0·inf into NaN.
+                   if (eps != 0.0) {
+                     double sum_x = 0.0;
+                     for (std::int64_t c = 0; c < classes; ++c)
+                       sum_x += static_cast<double>(x[c]);
+                     value -= eps * sum_x / static_cast<double>(classes);
+                   }
+                   loss[i] = static_cast<T>(value);
+                   lse[i] = static_cast<T>(l);
+                 }
+               });
 }
 
 template <class T, class L>
@@ -59,16 +60,18 @@ void softmax_xent_backward(const T* logits, const L* labels, const T* lse, const
                            std::int64_t n, std::int64_t classes, T smoothing, T* dlogits) {
   const T off = smoothing / static_cast<T>(classes);  // the target of every non-label class
   const T on = T(1) - smoothing + off;                // the target of the label class
-#pragma omp parallel for schedule(static) if (n * classes >= kParallelThreshold)
-  for (std::int64_t i = 0; i < n; ++i) {
-    const T* x = logits + i * classes;
-    T* d = dlogits + i * classes;
-    const T g = grad_loss[i], l = lse[i];
-    for (std::int64_t c = 0; c < classes; ++c)
-      d[c] = (std::exp(x[c] - l) - off) * g;
-    const auto y = static_cast<std::int64_t>(labels[i]);
-    d[y] = (std::exp(x[y] - l) - on) * g;
-  }
+  parallel_for(n, grain_for_work(16.0 * static_cast<double>(classes)),
+               [&](std::int64_t first, std::int64_t last) {
+                 for (std::int64_t i = first; i < last; ++i) {
+                   const T* x = logits + i * classes;
+                   T* d = dlogits + i * classes;
+                   const T g = grad_loss[i], l = lse[i];
+                   for (std::int64_t c = 0; c < classes; ++c)
+                     d[c] = (std::exp(x[c] - l) - off) * g;
+                   const auto y = static_cast<std::int64_t>(labels[i]);
+                   d[y] = (std::exp(x[y] - l) - on) * g;
+                 }
+               });
 }
 
 template <class T, class L>

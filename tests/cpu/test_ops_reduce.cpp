@@ -11,7 +11,7 @@
 #include "core/autograd.h"
 #include "core/ops/elementwise.h"
 #include "core/ops/reduce.h"
-#include "kernels/cpu/threading.h"
+#include "kernels/cpu/parallel.h"
 #include "tests/common/expect_error.h"
 #include "tests/common/gradcheck.h"
 

@@ -12,7 +12,7 @@
 
 #include "core/random/philox_generator.h"
 #include "kernels/cpu/random.h"
-#include "kernels/cpu/threading.h"
+#include "kernels/cpu/parallel.h"
 #include "kernels/philox.h"
 #include "kernels/random_draws.h"
 #include "kernels/rng_math.h"

@@ -82,7 +82,29 @@ TEST_F(RunnerTest, WritesTheDeepObsLayoutAndAValidJson) {
   EXPECT_NE(text.find("\"train_losses\": [353."), std::string::npos);  // 353.7… before training
   EXPECT_NE(text.find("\"minibatch_train_losses\": ["), std::string::npos);
   EXPECT_NE(text.find("\"diverged\": false"), std::string::npos);
+  // The instruction set of the CPU kernels, so that last-bit differences between machines can be
+  // told apart from real ones.
+  EXPECT_NE(text.find("\"cpu_kernels_isa\": {\"march\": "), std::string::npos);
+#if defined(__x86_64__)
+  EXPECT_NE(text.find("\"level\": \"x86-64"), std::string::npos);
+#endif
   check_with_python(file, 2);
+}
+
+TEST_F(RunnerTest, HelpListsEveryOptionOnce) {
+  for (const auto& args :
+       std::vector<std::vector<std::string>>{{"--help"}, {"--optimizer", "momentum", "--help"}}) {
+    const auto r = run(args);
+    ASSERT_EQ(r.code, 0) << r.err;
+    for (const char* flag : {"--output_dir", "--random_seed", "--device"}) {
+      std::size_t count = 0;
+      for (auto at = r.out.find(flag); at != std::string::npos; at = r.out.find(flag, at + 1))
+        ++count;
+      EXPECT_EQ(count, 1u) << flag << " in:\n" << r.out;
+    }
+    // The optimizer's hyperparameters appear once the optimizer is known.
+    EXPECT_EQ(r.out.find("--momentum") != std::string::npos, args.size() == 3) << r.out;
+  }
 }
 
 TEST_F(RunnerTest, SameSeedGivesIdenticalCurves) {
@@ -221,6 +243,9 @@ TEST_F(RunnerTest, BadInputIsOneClearLineAndWritesNothing) {
                     "2", "--lr_sched_factors", "0.1", "--output_dir", o}),
                1, "--lr_sched_factors");
   expect_error(run({"quadratic_deep", "--optimizer", "sgd", "--output_dir", o}), 2, "--lr");
+  // An empty folder would put the result tree into the current directory.
+  expect_error(run({"quadratic_deep", "--optimizer", "sgd", "--lr", "0.1", "--output_dir", ""}), 2,
+               "--output_dir is empty");
   expect_error(run({"quadratic_deep", "--optimizer", "rmsprop", "--lr", "1", "--output_dir", o}), 2,
                "rmsprop");
   expect_error(run({"quadratic_deep", "--optimizer", "sgd", "--lr", "abc", "--output_dir", o}), 2,

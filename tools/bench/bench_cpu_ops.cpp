@@ -20,7 +20,7 @@
 #include "core/ops/conv.h"
 #include "core/ops/linear.h"
 #include "kernels/cpu/gemm.h"
-#include "kernels/cpu/threading.h"
+#include "kernels/cpu/parallel.h"
 
 namespace {
 
