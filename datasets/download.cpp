@@ -410,4 +410,17 @@ std::string copy_verified(const fs::path& source, const fs::path& dest,
   return verify_and_place(tmp, dest, verify, source, cat("not copied to ", dest.string()));
 }
 
+std::string write_verified(const fs::path& dest, const std::function<void(const fs::path&)>& write,
+                           const FileVerifier& verify, const std::string& note) {
+  const fs::path tmp = make_temp_beside(dest);
+  try {
+    write(tmp);
+  } catch (const Error& e) {
+    std::error_code ec;
+    fs::remove(tmp, ec);
+    throw Error(replace_all(e.what(), tmp.string(), dest.string()));
+  }
+  return verify_and_place(tmp, dest, verify, dest, cat(note, "; deleted"));
+}
+
 }  // namespace deepobs::datasets
