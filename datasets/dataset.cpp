@@ -132,6 +132,7 @@ InMemoryDataSet::InMemoryDataSet(InMemorySpec spec, const DataSetOptions& option
       device_(options.device),
       batch_size_(options.batch_size),
       u8_divisor_(spec.u8_divisor),
+      gather_inputs_(spec.gather_inputs),
       seed_(options.seed),
       order_kind_(options.order) {
   DEEPOBS_CHECK(batch_size_ >= 1, name_, ": batch size must be at least 1, got ", batch_size_);
@@ -288,15 +289,20 @@ bool InMemoryDataSet::next(Batch& batch) {
   if (next_batch_ >= pass_batches_) return false;
   const std::int64_t first = next_batch_ * batch_size_;
   Batch out;
-  out.inputs = ops::gather_examples(source_->inputs, order_, first, batch_size_, u8_divisor_);
+  if (gather_inputs_)
+    out.inputs = ops::gather_examples(source_->inputs, order_, first, batch_size_, u8_divisor_);
   if (source_->labels.defined())
     out.labels = ops::gather_labels(source_->labels, order_, first, batch_size_);
   BatchContext context;
   context.phase = phase_;
   context.batch = next_batch_;
   context.draws = batch_draws(phase_, pass_, next_batch_);
+  context.source = source_->inputs;
+  context.order = order_;
+  context.first = first;
   ++next_batch_;
   transform(out, context);
+  DEEPOBS_CHECK(out.inputs.defined(), name_, ": transform() left the batch without inputs");
   batch = std::move(out);
   return true;
 }

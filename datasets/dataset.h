@@ -121,6 +121,9 @@ struct InMemorySpec {
   std::int64_t train_eval_size = -1;
   // u8 inputs are divided by this in float (x / 255.0f is what TF's cast-and-divide computes).
   float u8_divisor = 255.0f;
+  // false: next() does not gather Batch::inputs; transform() builds them from the rows that
+  // BatchContext names (a fused gather-and-augment kernel, as the CIFAR/SVHN data sets use).
+  bool gather_inputs = true;
 };
 
 // The random draws one batch's augmentation may make (InMemoryDataSet::transform), addressed by
@@ -161,6 +164,12 @@ struct BatchContext {
   Phase phase = Phase::Train;
   std::int64_t batch = 0;  // index of the batch in its pass
   BatchDraws draws;        // the batch's random draws (BatchDraws above)
+  // Where the batch's examples come from: rows order[first … first+B−1] of `source` (rows
+  // first … first+B−1 when `order` is undefined), all on the data set's device. What
+  // InMemorySpec::gather_inputs = false hands to transform() to build the inputs itself.
+  Tensor source;  // examples(phase).inputs
+  Tensor order;   // the pass's permutation, or undefined for the stored order
+  std::int64_t first = 0;
 };
 
 // A data set held in memory whose phases follow SPEC §4.0 and A.5:
@@ -213,8 +222,9 @@ class InMemoryDataSet : public DataSet {
   // Called on every batch after it was gathered, before next() returns it: the place for
   // augmentation and standardisation in derived data sets (CIFAR, SVHN). Its randomness must
   // come from context.draws (never from a generator of its own), so that the data order's
-  // replay and reshuffle semantics hold for augmentation too. The batch is on device(). The
-  // default does nothing.
+  // replay and reshuffle semantics hold for augmentation too. The batch is on device(); with
+  // InMemorySpec::gather_inputs = false its inputs are undefined and transform() must set them
+  // (from context.source, order and first). The default does nothing.
   virtual void transform(Batch& batch, const BatchContext& context);
 
  private:
@@ -222,6 +232,7 @@ class InMemoryDataSet : public DataSet {
   Device device_;
   std::int64_t batch_size_;
   float u8_divisor_;
+  bool gather_inputs_;
   std::uint64_t seed_;
   DataOrder order_kind_;
   Examples train_, valid_, test_;

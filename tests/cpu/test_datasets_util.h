@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
@@ -86,6 +87,17 @@ inline void write_gz(const std::filesystem::path& path, const std::vector<std::u
               static_cast<int>(bytes.size()));
   }
   ASSERT_EQ(gzclose(f), Z_OK);
+}
+
+// The names in `dir`, sorted (empty when it does not exist).
+inline std::vector<std::string> entries(const std::filesystem::path& dir) {
+  std::vector<std::string> names;
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec)) return names;
+  for (const auto& e : std::filesystem::directory_iterator(dir))
+    names.push_back(e.path().filename().string());
+  std::sort(names.begin(), names.end());
+  return names;
 }
 
 // 0, 7, 14, ... (mod 256): distinct enough to catch reordering.

@@ -19,6 +19,7 @@
 #include "datasets/data_dir.h"
 #include "datasets/download.h"
 #include "datasets/prepare_data.h"
+#include "datasets/svhn_mat.h"
 #include "runner/prepare_data_command.h"
 #include "test_datasets_util.h"
 
@@ -27,6 +28,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using test_util::curl;
+using test_util::entries;
 using test_util::file_url;
 using test_util::idx_bytes;
 using test_util::read_raw;
@@ -60,16 +62,6 @@ void write_valid_set(const fs::path& dir) {
   write_gz(dir / kFiles[1], labels(60000), "wb1");
   write_gz(dir / kFiles[2], images(10000), "wb1");
   write_gz(dir / kFiles[3], labels(10000), "wb1");
-}
-
-std::vector<std::string> entries(const fs::path& dir) {
-  std::vector<std::string> names;
-  std::error_code ec;
-  if (!fs::is_directory(dir, ec)) return names;
-  for (const auto& e : fs::directory_iterator(dir))
-    names.push_back(e.path().filename().string());
-  std::sort(names.begin(), names.end());
-  return names;
 }
 
 bool contains(const std::string& text, const std::string& part) {
@@ -504,14 +496,14 @@ TEST(PrepareDataCommand, UsageErrorsExitWithTwo) {
   r = run_prepare({});
   EXPECT_EQ(r.code, 2);
   EXPECT_EQ(r.err,
-            "deepobs prepare-data: no data set named (supported: mnist, fmnist, tolstoi); see "
-            "'deepobs prepare-data --help'\n");
+            "deepobs prepare-data: no data set named (supported: mnist, fmnist, cifar10, "
+            "cifar100, svhn, tolstoi); see 'deepobs prepare-data --help'\n");
 
   r = run_prepare({"mnsit"});
   EXPECT_EQ(r.code, 2);
   EXPECT_EQ(r.err,
             "deepobs prepare-data: unknown data set 'mnsit' (did you mean 'mnist'?); prepare-data "
-            "supports mnist, fmnist, tolstoi (not yet: cifar10, cifar100, svhn, imagenet)\n");
+            "supports mnist, fmnist, cifar10, cifar100, svhn, tolstoi (not yet: imagenet)\n");
   EXPECT_EQ(r.out, "");
 
   r = run_prepare({"mnist", "--froce"});
@@ -539,19 +531,15 @@ TEST(PrepareDataCommand, UsageErrorsExitWithTwo) {
 
 TEST(PrepareDataCommand, DataSetsNotSupportedYetAndInMemoryOnes) {
   TempDir dir;
-  for (const std::string name : {"cifar10", "cifar100", "svhn", "imagenet"}) {
+  for (const std::string name : {"imagenet"}) {
     const auto r = run_prepare({name, "--data_dir", dir.path().string()});
     EXPECT_EQ(r.code, 1) << name;
     EXPECT_TRUE(r.err.starts_with("deepobs prepare-data: " + name +
                                   ": not supported yet (prepare-data can download mnist, fmnist, "
-                                  "tolstoi); "))
+                                  "cifar10, cifar100, svhn, tolstoi); "))
         << r.err;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
   }
-  EXPECT_TRUE(contains(run_prepare({"cifar10", "--data_dir", "/d"}).err,
-                       "get https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz and unpack "
-                       "it with `mkdir -p /d/cifar-10 && tar -xzf cifar-10-binary.tar.gz "
-                       "--strip-components 1 -C /d/cifar-10`"));
   const auto r = run_prepare({"quadratic", "two_d"});
   EXPECT_EQ(r.code, 0);
   EXPECT_EQ(r.out,
@@ -559,6 +547,28 @@ TEST(PrepareDataCommand, DataSetsNotSupportedYetAndInMemoryOnes) {
             "prepare\n"
             "deepobs prepare-data: two_d: generated in memory from fixed seeds; nothing to "
             "prepare\n");
+  EXPECT_TRUE(entries(dir.path()).empty());
+}
+
+TEST(PrepareDataCommand, ImageDataSetsNamesAndOfflineMessage) {
+  auto r = run_prepare({"cifar1000"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.err,
+            "deepobs prepare-data: unknown data set 'cifar1000' (did you mean 'cifar100'?); "
+            "prepare-data supports mnist, fmnist, cifar10, cifar100, svhn, tolstoi (not yet: "
+            "imagenet)\n");
+  if (!svhn_mat_supported()) GTEST_SKIP() << "built without libmatio";
+  TempDir dir;
+  r = run_prepare({"svhn", "--data_dir", dir.path().string(), "--url_base", "http://127.0.0.1:1/",
+                   "--timeout", "10"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_TRUE(contains(r.err, "deepobs prepare-data: svhn: cannot reach ")) << r.err;
+  EXPECT_TRUE(contains(r.err,
+                       "offline? fetch http://127.0.0.1:1/train_32x32.mat (182040794 bytes, MD5 "
+                       "e26dedcc434d2e4c54c9b2d4a06d8373) and http://127.0.0.1:1/test_32x32.mat "
+                       "(64275384 bytes, MD5 eb5a983be6a315427106f1b164d9cef3) elsewhere"))
+      << r.err;
   EXPECT_TRUE(entries(dir.path()).empty());
 }
 

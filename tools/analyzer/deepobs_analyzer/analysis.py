@@ -202,6 +202,10 @@ def variant_matches_baseline(problem, variant):
         return False
     if settings.get("data_order", "tf1") != "tf1":
         return False
+    # The runner records the image data choices as keys (SPEC A.4): cifar100 offset=legacy|fixed,
+    # svhn train=64000|full; DeepOBS 1.1's are legacy and 64000.
+    if settings.get("offset", "legacy") != "legacy" or settings.get("train", "64000") != "64000":
+        return False
     s = ":".join(quirks).lower()
     if problem == "cifar100_allcnnc":
         return s == "" or "legacy" in s
