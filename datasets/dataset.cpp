@@ -12,6 +12,24 @@ namespace {
 constexpr std::uint32_t kTrainShuffleIndex = 0;
 constexpr std::uint32_t kTrainEvalShuffleIndex = 1;
 
+// BatchDraws::pipeline values.
+constexpr std::uint32_t kTrainingPipeline = 0;
+constexpr std::uint32_t kTrainEvalPipeline = 1;
+constexpr std::uint32_t kValidPipeline = 2;
+constexpr std::uint32_t kTestPipeline = 3;
+constexpr std::uint32_t kPipelineShift = 22;
+
+std::size_t phase_index(Phase phase) {
+  return static_cast<std::size_t>(phase);
+}
+
+// The 32-bit call index of a generator's draw number `pass` (< 2^32 passes: never reached).
+std::uint64_t pass_call(std::int64_t pass) {
+  DEEPOBS_CHECK(pass >= 0 && pass < (std::int64_t{1} << 32), "data set: pass ", pass,
+                " is out of range");
+  return static_cast<std::uint64_t>(pass);
+}
+
 // Checks one split and returns its size.
 std::int64_t check_examples(const std::string& name, const char* split, const Examples& ex,
                             bool labels_expected) {
@@ -71,13 +89,52 @@ std::string_view phase_name(Phase phase) {
   return "?";
 }
 
+std::string_view data_order_name(DataOrder order) {
+  switch (order) {
+    case DataOrder::Tf1:
+      return "tf1";
+    case DataOrder::Reshuffle:
+      return "reshuffle";
+  }
+  return "?";
+}
+
+DataOrder parse_data_order(std::string_view name) {
+  if (name == "tf1") return DataOrder::Tf1;
+  if (name == "reshuffle") return DataOrder::Reshuffle;
+  throw Error(cat("unknown data order '", name,
+                  "' (tf1: one shuffle order per run as in DeepOBS 1.1's baselines; reshuffle: a "
+                  "new order every epoch)"));
+}
+
+std::uint32_t BatchDraws::stream() const {
+  DEEPOBS_CHECK(pipeline < 4 && pass < kPassLimit, "BatchDraws: pipeline ", pipeline, " / pass ",
+                pass, " out of range");
+  return rng_stream(RngPurpose::Augmentation, (pipeline << kPipelineShift) | pass);
+}
+
+std::uint32_t BatchDraws::call(std::uint32_t k) const {
+  DEEPOBS_CHECK(k < kDrawsPerBatch, "BatchDraws: draw ", k, " of a batch, only ", kDrawsPerBatch,
+                " are addressable");
+  DEEPOBS_CHECK(batch >= 0 && batch < kBatchLimit, "BatchDraws: batch index ", batch,
+                " out of range");
+  return static_cast<std::uint32_t>(batch) * kDrawsPerBatch + k;
+}
+
+PhiloxGenerator BatchDraws::generator(std::uint32_t k) const {
+  PhiloxGenerator g(seed, stream());
+  g.set_calls(call(k));
+  return g;
+}
+
 InMemoryDataSet::InMemoryDataSet(InMemorySpec spec, const DataSetOptions& options)
     : name_(std::move(spec.name)),
       device_(options.device),
       batch_size_(options.batch_size),
       u8_divisor_(spec.u8_divisor),
-      train_rng_(options.seed, RngPurpose::Shuffle, kTrainShuffleIndex),
-      train_eval_rng_(options.seed, RngPurpose::Shuffle, kTrainEvalShuffleIndex) {
+      gather_inputs_(spec.gather_inputs),
+      seed_(options.seed),
+      order_kind_(options.order) {
   DEEPOBS_CHECK(batch_size_ >= 1, name_, ": batch size must be at least 1, got ", batch_size_);
   DEEPOBS_CHECK(u8_divisor_ > 0.0f, name_, ": u8_divisor must be positive, got ", u8_divisor_);
   const std::int64_t tes = spec.train_eval_size;
@@ -134,6 +191,11 @@ InMemoryDataSet::InMemoryDataSet(InMemorySpec spec, const DataSetOptions& option
   valid_ = on_device(valid_, device_);
   test_ = on_device(test_, device_);
   cursor_ = Tensor::zeros({1}, DType::I64, device_);
+  // Tf1: the run's one permutation, drawn and uploaded once.
+  if (order_kind_ == DataOrder::Tf1) {
+    tf1_order_ = pass_order(Phase::Train, 0);
+    if (!device_.is_cpu()) tf1_order_ = tf1_order_.to(device_);
+  }
 }
 
 bool InMemoryDataSet::has_phase(Phase phase) const {
@@ -160,24 +222,59 @@ std::int64_t InMemoryDataSet::batches(Phase phase) const {
   return examples(phase).size() / batch_size_;
 }
 
+Tensor InMemoryDataSet::pass_order(Phase phase, std::int64_t pass) const {
+  const Examples& source = examples(phase);
+  if (phase == Phase::Valid || phase == Phase::Test) return Tensor();
+  // Tf1: TrainEval is the training pipeline's first batches, and every pass is pass 0.
+  const bool own_stream = order_kind_ == DataOrder::Reshuffle && phase == Phase::TrainEval;
+  PhiloxGenerator gen(seed_, RngPurpose::Shuffle,
+                      own_stream ? kTrainEvalShuffleIndex : kTrainShuffleIndex);
+  gen.set_calls(order_kind_ == DataOrder::Tf1 ? 0 : pass_call(pass));
+  return gen.permutation(source.size());
+}
+
+BatchDraws InMemoryDataSet::batch_draws(Phase phase, std::int64_t pass, std::int64_t batch) const {
+  BatchDraws d;
+  d.seed = seed_;
+  d.batch = batch;
+  switch (phase) {
+    case Phase::Train:
+    case Phase::TrainEval:
+      if (order_kind_ == DataOrder::Tf1) {
+        d.pipeline = kTrainingPipeline;
+        d.pass = 0;
+      } else {
+        d.pipeline = phase == Phase::Train ? kTrainingPipeline : kTrainEvalPipeline;
+        DEEPOBS_CHECK(pass >= 0 && pass < BatchDraws::kPassLimit, name_, ": pass ", pass, " of ",
+                      phase_name(phase), " is beyond the addressable ", BatchDraws::kPassLimit);
+        d.pass = static_cast<std::uint32_t>(pass);
+      }
+      break;
+    case Phase::Valid:
+      d.pipeline = kValidPipeline;
+      break;
+    case Phase::Test:
+      d.pipeline = kTestPipeline;
+      break;
+  }
+  return d;
+}
+
 void InMemoryDataSet::start(Phase phase) {
   source_ = &examples(phase);
   pass_batches_ = batches(phase);
-  switch (phase) {
-    case Phase::Train:
-      order_ = train_rng_.permutation(source_->size());
-      break;
-    case Phase::TrainEval:
-      order_ = train_eval_rng_.permutation(source_->size());
-      break;
-    case Phase::Valid:
-    case Phase::Test:
-      order_ = Tensor();
-      break;
+  pass_ = starts_[phase_index(phase)];
+  if (phase == Phase::Valid || phase == Phase::Test) {
+    order_ = Tensor();
+  } else if (order_kind_ == DataOrder::Tf1) {
+    order_ = tf1_order_;  // already on device_
+  } else {
+    // Drawn on the CPU for every device (same seed, same order) and uploaded once per pass:
+    // n·8 bytes per epoch, not a per-step copy.
+    order_ = pass_order(phase, pass_);
+    if (!device_.is_cpu()) order_ = order_.to(device_);
   }
-  // The permutation is drawn on the CPU for every device (same seed, same order) and uploaded
-  // once per pass: n·8 bytes per epoch, not a per-step copy.
-  if (order_.defined() && !device_.is_cpu()) order_ = order_.to(device_);
+  ++starts_[phase_index(phase)];
   phase_ = phase;
   next_batch_ = 0;
   cursor_.fill(0.0);
@@ -192,19 +289,29 @@ Phase InMemoryDataSet::phase() const {
 bool InMemoryDataSet::next(Batch& batch) {
   DEEPOBS_CHECK(started_, name_, ": next() called before start()");
   if (next_batch_ >= pass_batches_) return false;
-  // Where the batch starts is read by the gather kernels from cursor_ in device memory and
-  // advanced there (capture-ready: a replayed step gathers the next batch).
+  const std::int64_t first = next_batch_ * batch_size_;
+  // The gathers read where the batch starts from cursor_ in device memory, which is advanced
+  // there (capture-ready: a replayed step gathers the next batch); `first` is its host mirror.
   Batch out;
-  out.inputs = ops::gather_examples(source_->inputs, order_, cursor_, batch_size_, u8_divisor_);
+  if (gather_inputs_)
+    out.inputs = ops::gather_examples(source_->inputs, order_, cursor_, batch_size_, u8_divisor_);
   if (source_->labels.defined())
     out.labels = ops::gather_labels(source_->labels, order_, cursor_, batch_size_);
   ops::advance_(cursor_, batch_size_);
+  BatchContext context;
+  context.phase = phase_;
+  context.batch = next_batch_;
+  context.draws = batch_draws(phase_, pass_, next_batch_);
+  context.source = source_->inputs;
+  context.order = order_;
+  context.first = first;
   ++next_batch_;
-  transform(out, phase_);
+  transform(out, context);
+  DEEPOBS_CHECK(out.inputs.defined(), name_, ": transform() left the batch without inputs");
   batch = std::move(out);
   return true;
 }
 
-void InMemoryDataSet::transform(Batch& /*batch*/, Phase /*phase*/) {}
+void InMemoryDataSet::transform(Batch& /*batch*/, const BatchContext& /*context*/) {}
 
 }  // namespace deepobs::datasets

@@ -13,6 +13,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <system_error>
 #include <thread>
 #include <vector>
@@ -408,6 +409,40 @@ std::string copy_verified(const fs::path& source, const fs::path& dest,
                                                        dest.string(), ": ", ec.message()));
   }
   return verify_and_place(tmp, dest, verify, source, cat("not copied to ", dest.string()));
+}
+
+std::string write_verified(const fs::path& dest, const std::function<void(const fs::path&)>& write,
+                           const FileVerifier& verify, const std::string& note) {
+  const fs::path tmp = make_temp_beside(dest);
+  try {
+    write(tmp);
+  } catch (const DownloadError&) {  // already names `dest` and carries its kind
+    std::error_code ec;
+    fs::remove(tmp, ec);
+    throw;
+  } catch (const Error& e) {
+    std::error_code ec;
+    fs::remove(tmp, ec);
+    throw Error(replace_all(e.what(), tmp.string(), dest.string()));
+  }
+  return verify_and_place(tmp, dest, verify, dest, cat(note, "; deleted"));
+}
+
+std::string write_verified(const fs::path& dest, std::string_view bytes,
+                           const FileVerifier& verify) {
+  const auto write = [&](const fs::path& tmp) {
+    errno = 0;
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    out.close();
+    if (!out) {
+      const int error = errno;
+      throw DownloadError(DownloadError::Kind::Disk,
+                          cat("cannot write ", dest.string(), ": ",
+                              error != 0 ? std::strerror(error) : "the write failed"));
+    }
+  };
+  return write_verified(dest, write, verify, cat("not written to ", dest.string()));
 }
 
 }  // namespace deepobs::datasets

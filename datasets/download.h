@@ -18,6 +18,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "core/error.h"
 
@@ -88,5 +89,17 @@ std::string download_verified(const std::string& url, const std::filesystem::pat
 // Errors as download_verified (Disk when `source` cannot be read; Invalid names `source`).
 std::string copy_verified(const std::filesystem::path& source, const std::filesystem::path& dest,
                           const FileVerifier& verify);
+
+// The same for a file we make: `write` fills a new temporary file beside `dest` (its argument),
+// then it is verified and renamed to `dest`. A deepobs::Error from `write` is rethrown as
+// deepobs::Error with the temporary file's name replaced by `dest`; a rejected file gives
+// DownloadError(Invalid) "<verifier's message> (<note>; deleted)". The temporary file never stays.
+std::string write_verified(const std::filesystem::path& dest,
+                           const std::function<void(const std::filesystem::path&)>& write,
+                           const FileVerifier& verify, const std::string& note);
+// The same for bytes made here (a converted data set): `bytes` is the whole file. Errors as above
+// (a write failure is DownloadError(Disk)).
+std::string write_verified(const std::filesystem::path& dest, std::string_view bytes,
+                           const FileVerifier& verify);
 
 }  // namespace deepobs::datasets

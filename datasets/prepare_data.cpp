@@ -1,5 +1,6 @@
 #include "datasets/prepare_data.h"
 
+#include <algorithm>
 #include <array>
 #include <system_error>
 
@@ -7,11 +8,15 @@
 #include "core/error.h"
 #include "datasets/idx_reader.h"
 #include "datasets/mnist.h"
+#include "datasets/prepare_detail.h"
+#include "datasets/tolstoi.h"
 
 namespace deepobs::datasets {
 namespace {
 
 namespace fs = std::filesystem;
+using prepare_detail::join;
+using prepare_detail::say;
 
 struct MnistFile {
   const char* name;
@@ -27,24 +32,6 @@ constexpr std::array<MnistFile, 4> kMnistFiles = {{
     {"t10k-images-idx3-ubyte.gz", MnistFileKind::Images, kMnistTestSize},
     {"t10k-labels-idx1-ubyte.gz", MnistFileKind::Labels, kMnistTestSize},
 }};
-
-std::string join(const std::vector<std::string>& items) {
-  std::string out;
-  for (const auto& s : items)
-    out += (out.empty() ? "" : ", ") + s;
-  return out;
-}
-
-std::string join(const std::vector<fs::path>& items) {
-  std::vector<std::string> strings;
-  for (const auto& p : items)
-    strings.push_back(p.string());
-  return join(strings);
-}
-
-void say(const PrepareOptions& options, const std::string& line) {
-  if (options.log) options.log(line);
-}
 
 // The same rule as find_data_set: "x.gz" is also satisfied by the decompressed "x".
 std::optional<fs::path> locate(const fs::path& dir, const std::string& file) {
@@ -95,47 +82,11 @@ std::optional<fs::path> verified_system_dir(std::string_view name,
   return std::nullopt;
 }
 
-// Removes, when it goes out of scope, the given folders that did not exist when it was made and
-// are empty by then (innermost first): a failed first download leaves no empty data root behind.
-class RemoveIfCreatedEmpty {
- public:
-  explicit RemoveIfCreatedEmpty(std::vector<fs::path> innermost_first) {
-    std::error_code ec;
-    for (auto& dir : innermost_first)
-      if (!fs::exists(dir, ec)) created_.push_back(std::move(dir));
-  }
-  ~RemoveIfCreatedEmpty() {
-    std::error_code ec;
-    for (const auto& dir : created_)
-      if (fs::is_directory(dir, ec) && fs::is_empty(dir, ec)) fs::remove(dir, ec);
-  }
-  RemoveIfCreatedEmpty(const RemoveIfCreatedEmpty&) = delete;
-  RemoveIfCreatedEmpty& operator=(const RemoveIfCreatedEmpty&) = delete;
-
- private:
-  std::vector<fs::path> created_;
-};
-
 // How to get a data set that prepare-data cannot download yet (SPEC §4.3–4.7, §4.10).
 std::string not_yet_message(std::string_view name, const DataRoot& root) {
   const std::string head = cat(name, ": not supported yet (prepare-data can download ",
                                join(downloadable_data_sets()), "); ");
   const auto folder = [&](const char* sub) { return (root.path / sub).string(); };
-  if (name == "cifar10" || name == "cifar100") {
-    const bool ten = name == "cifar10";
-    const char* tarball = ten ? "cifar-10-binary.tar.gz" : "cifar-100-binary.tar.gz";
-    const std::string dir = folder(ten ? "cifar-10" : "cifar-100");
-    return cat(head, "get https://www.cs.toronto.edu/~kriz/", tarball,
-               " and unpack it with `mkdir -p ", dir, " && tar -xzf ", tarball,
-               " --strip-components 1 -C ", dir, "`");
-  }
-  if (name == "svhn")
-    return cat(head, "its .mat files (http://ufldl.stanford.edu/housenumbers/) need converting; ",
-               "DeepOBS's deepobs_prepare_data.sh writes the converted files into ",
-               folder("svhn"));
-  if (name == "tolstoi")
-    return cat(head, "the text of War and Peace needs preprocessing; DeepOBS's ",
-               "deepobs_prepare_data.sh writes train.npy and test.npy into ", folder("tolstoi"));
   return cat(head, "ImageNet needs a registration at image-net.org (DeepOBS's script does not ",
              "download it either); put its TFRecord shards train-* and validation-* into ",
              folder("imagenet"));
@@ -165,11 +116,11 @@ PrepareSupport prepare_support(std::string_view name) {
 }
 
 std::vector<std::string> downloadable_data_sets() {
-  return {"mnist", "fmnist"};
+  return {"mnist", "fmnist", "cifar10", "cifar100", "svhn", "tolstoi"};
 }
 
 std::vector<std::string> not_yet_downloadable_data_sets() {
-  return {"cifar10", "cifar100", "svhn", "tolstoi", "imagenet"};
+  return {"imagenet"};
 }
 
 std::vector<std::string> official_url_bases(std::string_view name) {
@@ -177,6 +128,13 @@ std::vector<std::string> official_url_bases(std::string_view name) {
   if (name == "mnist")
     return {"http://yann.lecun.com/exdb/mnist/", "https://ossci-datasets.s3.amazonaws.com/mnist/"};
   if (name == "fmnist") return {"http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"};
+  if (name == "tolstoi") return {std::string(kTolstoiUrlBase)};  // SPEC §4.7
+  // SPEC §4.3–4.5: DeepOBS's script fetches CIFAR-10 over http and CIFAR-100 over https from the
+  // same folder, SVHN over http; https first, the script's own address as the fallback.
+  if (name == "cifar10" || name == "cifar100")
+    return {"https://www.cs.toronto.edu/~kriz/", "http://www.cs.toronto.edu/~kriz/"};
+  if (name == "svhn")
+    return {"http://ufldl.stanford.edu/housenumbers/", "https://ufldl.stanford.edu/housenumbers/"};
   throw Error(cat("official_url_bases: '", name, "' is not a downloadable data set (",
                   join(downloadable_data_sets()), ")"));
 }
@@ -214,6 +172,15 @@ void prepare_data_set(std::string_view name, const DataRoot& root, const Prepare
     case PrepareSupport::Download:
       break;
   }
+  if (name == "tolstoi") {
+    const prepare_detail::RemoveIfCreatedEmpty cleanup({root.path / "tolstoi", root.path});
+    prepare_tolstoi(root, options);
+    return;
+  }
+  if (name == "cifar10" || name == "cifar100" || name == "svhn") {
+    prepare_image_data_set(name, root, options);
+    return;
+  }
   const DataSetFiles* spec = data_set_files(name);
   DEEPOBS_CHECK(spec != nullptr, "prepare-data: internal error: no file table entry for ", name);
   check_table_agrees(*spec);
@@ -232,24 +199,16 @@ void prepare_data_set(std::string_view name, const DataRoot& root, const Prepare
     if (!p) continue;
     ++present;
     if (options.force) continue;
-    try {
-      const std::string what = verify_mnist_file(*p, kMnistFiles[i].kind, kMnistFiles[i].count);
-      needed[i] = false;
-      say(options, cat(name, ": ", p->string(), " already present (", what, ")"));
-    } catch (const Error& e) {
-      say(options, cat(name, ": ", e.what(), "; fetching it again"));
-    }
+    needed[i] = !prepare_detail::already_valid(name, *p, verifier_for(kMnistFiles[i]), options,
+                                               "fetching it again");
   }
   const auto ready = [&] { say(options, cat(name, ": ready in ", dir.string())); };
-  bool any_needed = false;
-  for (bool n : needed)
-    any_needed = any_needed || n;
-  if (!any_needed) {
+  if (std::find(needed.begin(), needed.end(), true) == needed.end()) {
     ready();
     return;
   }
 
-  const RemoveIfCreatedEmpty cleanup({dir, root.path});
+  const prepare_detail::RemoveIfCreatedEmpty cleanup({dir, root.path});
   if (options.copy) {
     const auto source = verified_system_dir(name, system_dirs, options);
     DEEPOBS_CHECK(source.has_value(), name, ": --copy: no complete, valid set of files in ",
@@ -288,36 +247,12 @@ void prepare_data_set(std::string_view name, const DataRoot& root, const Prepare
 
   // Found once, before the first "downloading" line, so that a machine without curl or wget
   // hears about that alone.
-  FetchOptions fetch = options.fetch;
-  if (!fetch.downloader) fetch.downloader = find_downloader();
-  if (!fetch.downloader)
-    throw DownloadError(DownloadError::Kind::NoDownloader,
-                        cat(name, ": cannot download: neither curl nor wget is installed (install ",
-                            "one: apt-get install curl)"));
-  std::vector<std::string> bases = options.url_bases;
-  if (bases.empty()) bases = official_url_bases(name);
-  for (auto& base : bases)
-    if (!base.ends_with('/')) base += '/';
+  const FetchOptions fetch = prepare_detail::fetch_options(name, options);
+  const std::vector<std::string> bases = prepare_detail::url_bases(name, options);
   for (std::size_t i = 0; i < kMnistFiles.size(); ++i) {
     if (!needed[i]) continue;
-    const fs::path dest = dir / kMnistFiles[i].name;
-    std::string failures;
-    for (std::size_t k = 0; k < bases.size(); ++k) {
-      const std::string url = bases[k] + kMnistFiles[i].name;
-      say(options, cat(name, ": downloading ", url));
-      try {
-        const std::string what = download_verified(url, dest, verifier_for(kMnistFiles[i]), fetch);
-        say(options, cat(name, ": ", dest.string(), " verified (", what, ")"));
-        break;
-      } catch (const DownloadError& e) {
-        // Another mirror cannot help when nothing can be downloaded or written at all.
-        if (e.kind() == DownloadError::Kind::NoDownloader || e.kind() == DownloadError::Kind::Disk)
-          throw DownloadError(e.kind(), cat(name, ": ", e.what()));
-        failures += (failures.empty() ? "" : "; mirror: ") + std::string(e.what());
-        if (k + 1 == bases.size()) throw DownloadError(e.kind(), cat(name, ": ", failures));
-        say(options, cat(name, ": ", e.what(), "; trying the mirror ", bases[k + 1]));
-      }
-    }
+    prepare_detail::download_from_mirrors(name, kMnistFiles[i].name, dir / kMnistFiles[i].name,
+                                          bases, fetch, verifier_for(kMnistFiles[i]), options);
   }
   ready();
 }

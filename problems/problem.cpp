@@ -91,7 +91,7 @@ ProblemInfo loss_only_info(std::string name, std::string dataset, std::string de
 }
 
 datasets::DataSetOptions data_options(const ProblemConfig& c) {
-  return {c.batch_size, c.seed, c.validation, c.device};
+  return {c.batch_size, c.seed, c.validation, c.device, c.data_order};
 }
 
 std::function<std::unique_ptr<datasets::DataSet>(const ProblemConfig&)> mnist_data(

@@ -48,6 +48,8 @@ struct ProblemConfig {
   // Where the model and the data live: the model is built on the CPU (same initial bits for every
   // device) and moved; the data set is uploaded once and builds its batches there.
   Device device = Device::cpu();
+  // Training-data order across epochs and train_eval semantics (SPEC A.5, datasets::DataOrder).
+  datasets::DataOrder data_order = datasets::DataOrder::Tf1;
 };
 
 // The network of a problem: a Module whose forward maps a batch to per-example losses.

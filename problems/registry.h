@@ -46,7 +46,8 @@ const ProblemEntry& find_problem(std::string_view name);
 
 // Builds model and data for a run: parameters from PhiloxGenerator(seed, Init) on the CPU, then
 // moved to config.device (Module::to) and packed (Problem::flat); data shuffled from the seed's
-// Shuffle streams and held on config.device; weight decay = config.weight_decay or the problem's
+// Shuffle streams in config.data_order and held on config.device; weight decay =
+// config.weight_decay or the problem's
 // default.
 std::unique_ptr<Problem> build_problem(std::string_view name, const ProblemConfig& config);
 

@@ -5,6 +5,7 @@
 
 #include <ostream>
 #include <string>
+#include <vector>
 
 namespace deepobs::runner {
 
@@ -13,5 +14,12 @@ namespace deepobs::runner {
 // (128 + signal when it was killed). argv[0] is the subcommand name. Overrides:
 // $DEEPOBS_PYTHON (the interpreter), $DEEPOBS_ANALYZER_DIR (the folder holding deepobs_analyzer/).
 int analyzer_command(const std::string& subcommand, int argc, char** argv, std::ostream& err);
+
+// Runs `python3 -m deepobs_analyzer <args…>` the same way (same interpreter, package and
+// environment) and returns its exit status; 3 (with a message naming `what`, e.g. "deepobs
+// reproduce", and the install hint) when the interpreter or the package is missing. With
+// `captured_stderr`, what the child writes to stderr is returned there instead of passing through.
+int run_python_analyzer(const std::vector<std::string>& args, const std::string& what,
+                        std::ostream& err, std::string* captured_stderr = nullptr);
 
 }  // namespace deepobs::runner

@@ -8,6 +8,7 @@
 #include "runner/info_command.h"
 #include "runner/list_command.h"
 #include "runner/prepare_data_command.h"
+#include "runner/reproduce_command.h"
 #include "runner/run_command.h"
 #include "runner/validate_plugin_command.h"
 
@@ -22,6 +23,7 @@ constexpr const char* kUsage =
     "  info          what this binary was built with and which devices it can use\n"
     "  prepare-data  download and verify data sets (mnist, fmnist) into the data root\n"
     "  analyze       figures, tables and an HTML report from result folders, beside the baselines\n"
+    "  reproduce     run the baselines' tuned setting and test our curves against theirs\n"
     "  estimate-runtime   runtime overhead of an optimizer relative to SGD\n"
     "  prepare-baselines  download the published DeepOBS baselines\n"
     "  validate-plugin    check an optimizer plugin (.so), each check in a child process\n"
@@ -46,6 +48,8 @@ int main(int argc, char** argv) {
       return deepobs::runner::prepare_data_command(argc - 1, argv + 1, std::cout, std::cerr);
     if (command == "analyze" || command == "estimate-runtime" || command == "prepare-baselines")
       return deepobs::runner::analyzer_command(command, argc - 1, argv + 1, std::cerr);
+    if (command == "reproduce")
+      return deepobs::runner::reproduce_command(argc - 1, argv + 1, std::cout, std::cerr);
     if (command == "validate-plugin")
       return deepobs::runner::validate_plugin_command(argc - 1, argv + 1, std::cout, std::cerr);
     if (command == "--version") {

@@ -1,5 +1,7 @@
 #include "runner/python_json.h"
 
+#include <string_view>
+
 #include "runner/number_format.h"
 
 namespace deepobs::runner {
@@ -66,6 +68,39 @@ std::string dump_python_json(const nlohmann::ordered_json& value, int indent) {
   std::string out;
   write(value, indent, 0, out);
   return out;
+}
+
+nlohmann::ordered_json parse_python_json(const std::string& text) {
+  std::string clean;
+  clean.reserve(text.size());
+  bool in_string = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      clean += c;
+      if (c == '\\' && i + 1 < text.size()) {
+        clean += text[++i];
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (c == '"') in_string = true;
+    const auto token = [&](std::string_view t) { return text.compare(i, t.size(), t) == 0; };
+    if (token("NaN")) {
+      clean += "null";
+      i += 2;
+    } else if (token("-Infinity")) {
+      clean += "null";
+      i += 8;
+    } else if (token("Infinity")) {
+      clean += "null";
+      i += 7;
+    } else {
+      clean += c;
+    }
+  }
+  return nlohmann::ordered_json::parse(clean);
 }
 
 }  // namespace deepobs::runner

@@ -12,4 +12,9 @@ namespace deepobs::runner {
 // (DeepOBS v1.2 uses 4).
 std::string dump_python_json(const nlohmann::ordered_json& value, int indent = -1);
 
+// Parses JSON as Python's json.load reads it: the bare tokens NaN, Infinity and -Infinity (which
+// DeepOBS and our result files use for diverged values) are accepted and become null, since
+// nlohmann::json cannot hold them. Throws nlohmann::json::parse_error for anything else invalid.
+nlohmann::ordered_json parse_python_json(const std::string& text);
+
 }  // namespace deepobs::runner

@@ -35,7 +35,10 @@ struct RunRecord {
   std::vector<double> minibatch_train_losses;
 
   bool diverged = false;
-  std::string data_variant;           // e.g. "fmnist" or "cifar100:legacy-offset"
+  // Which data and quirks the run used (SPEC A.4, A.5): the data set, then ':'-separated quirks
+  // and key=value settings, always ending in the data order, e.g. "fmnist:data_order=tf1" or
+  // "cifar100:offset=legacy:data_order=reshuffle" (runner::run_data_variant).
+  std::string data_variant;
   std::string device;                 // "cpu" or "cuda:0"
   std::vector<double> epoch_seconds;  // wall-clock seconds of each training epoch
   double total_seconds = 0;

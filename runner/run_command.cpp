@@ -11,6 +11,7 @@
 
 #include "core/allocator.h"
 #include "core/device.h"
+#include "datasets/image_data_set.h"
 #include "optimizers/descriptor.h"
 #include "optimizers/registry.h"
 #include "problems/registry.h"
@@ -141,6 +142,14 @@ void print_summary(std::ostream& out, const RunRecord& r, const problems::Proble
       << std::defaultfloat;
 }
 
+// What --cifar100_offset and --svhn_train chose (DeepOBS 1.1's defaults when not given).
+datasets::ImageDataOptions image_data_options(const RunOptions& o) {
+  datasets::ImageDataOptions image;
+  if (o.cifar100_offset) image.cifar100_offset = *o.cifar100_offset;
+  if (o.svhn_train) image.svhn_train = *o.svhn_train;
+  return image;
+}
+
 int execute(const RunOptions& o, std::ostream& out, std::ostream& err) {
   const problems::ProblemEntry& entry = problems::find_problem(o.problem);
   const problems::ProblemInfo& info = entry.info;
@@ -176,7 +185,8 @@ int execute(const RunOptions& o, std::ostream& out, std::ostream& err) {
   record.train_log_interval = o.train_log_interval;
   record.has_accuracy = info.has_accuracy;
   record.has_validation = o.validation;
-  record.data_variant = info.data_variant;
+  // "<data set>[:<choice>=<value>…]:data_order=<tf1|reshuffle>" (result_record.h).
+  record.data_variant = run_data_variant(o, info.data_variant);
   record.device = device.str();
 
   const std::filesystem::path folder = std::filesystem::path(o.output_dir) / info.name /
@@ -196,6 +206,7 @@ int execute(const RunOptions& o, std::ostream& out, std::ostream& err) {
   config.data_dir = o.data_dir;
   config.validation = o.validation;
   config.device = device;
+  config.data_order = o.data_order;
   auto problem = problems::build_problem(info.name, config);
   FlatParameters& flat = problem->flat();
   ProblemFacts facts;
@@ -248,6 +259,19 @@ int execute(const RunOptions& o, std::ostream& out, std::ostream& err) {
 }
 
 }  // namespace
+
+std::string run_data_variant(const RunOptions& o, const std::string& problem_data_variant) {
+  // The data set is the first ':'-separated part of the problem's data_variant.
+  const std::string data_set = problem_data_variant.substr(0, problem_data_variant.find(':'));
+  DEEPOBS_CHECK(!o.cifar100_offset || data_set == "cifar100", "--cifar100_offset applies to ",
+                "problems on CIFAR-100 only; ", o.problem, " trains on ", data_set);
+  DEEPOBS_CHECK(!o.svhn_train || data_set == "svhn", "--svhn_train applies to problems on SVHN ",
+                "only; ", o.problem, " trains on ", data_set);
+  const std::string variant = data_set == problem_data_variant
+                                  ? datasets::image_data_variant(data_set, image_data_options(o))
+                                  : problem_data_variant;
+  return cat(variant, ":data_order=", datasets::data_order_name(o.data_order));
+}
 
 int run_command(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
   std::optional<RunOptions> options;

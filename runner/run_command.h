@@ -8,6 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "datasets/dataset.h"
+#include "datasets/image_records.h"
+
 namespace deepobs::runner {
 
 struct RunOptions {
@@ -25,6 +28,11 @@ struct RunOptions {
   std::string output_dir = "results";
   bool no_logs = false;
   bool validation = false;
+  datasets::DataOrder data_order = datasets::DataOrder::Tf1;  // --data_order (SPEC A.5)
+  // --cifar100_offset / --svhn_train (SPEC A.4); unset: DeepOBS 1.1's choice. Only for problems
+  // on that data set.
+  std::optional<datasets::Cifar100Offset> cifar100_offset;
+  std::optional<datasets::SvhnTrain> svhn_train;
   std::string device = "auto";
   bool deterministic = false;  // cuDNN restricted to deterministic algorithms: bit-identical reruns
   bool tf32 = false;           // allow TF32 tensor cores for f32 GEMM/conv (default strict FP32)
@@ -36,6 +44,12 @@ struct RunOptions {
 // --help was given; throws deepobs::Error with a one-line message for any usage error (unknown
 // flag with the closest match, missing value, malformed number, missing --optimizer/--lr).
 std::optional<RunOptions> parse_run_options(int argc, const char* const* argv, std::ostream& out);
+
+// The data_variant a run records: the problem's data set with the choices of --cifar100_offset
+// and --svhn_train (datasets::image_data_variant) and ":data_order=<tf1|reshuffle>", e.g.
+// "cifar100:offset=legacy:data_order=tf1". Throws deepobs::Error when one of those flags was
+// given for a problem on another data set.
+std::string run_data_variant(const RunOptions& options, const std::string& problem_data_variant);
 
 // Exit code when the optimizer stopped the run with an error status (a plugin's step returned
 // something other than DEEPOBS_STATUS_OK): the message "optimizer <id>: <its message>" goes to

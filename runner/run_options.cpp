@@ -6,6 +6,7 @@
 
 #include "core/closest_name.h"
 #include "core/error.h"
+#include "datasets/dataset.h"
 #include "optimizers/plugin_loader.h"
 #include "optimizers/registry.h"
 #include "runner/run_command.h"
@@ -111,6 +112,19 @@ std::optional<RunOptions> parse_run_options(int argc, const char* const* argv, s
         cli.add_options(info->name)(spec.name, doc, text());
     }
   }
+  cli.add_options()("data_order",
+                    "tf1 (one shuffle order and one set of augmentation draws per run, replayed "
+                    "every epoch; train_eval = its first batches; as DeepOBS 1.1's baselines) or "
+                    "reshuffle (fresh every epoch)",
+                    text()->default_value("tf1"));
+  cli.add_options()("cifar100_offset",
+                    "CIFAR-100 problems: legacy (the image read from byte 1 of each record, "
+                    "misaligned by one byte, as DeepOBS 1.1 and its baselines) or fixed (from "
+                    "byte 2, the images as stored)",
+                    text())("svhn_train",
+                            "SVHN problems: 64000 (the first 64,000 training images, as DeepOBS "
+                            "1.1 and its baselines) or full (all 73,257)",
+                            text());
   cli.parse_positional({"test_problem"});
 
   // DeepOBS takes the schedule lists space-separated (nargs='+'); cxxopts wants one token per
@@ -216,6 +230,24 @@ std::optional<RunOptions> parse_run_options(int argc, const char* const* argv, s
   o.deterministic = args.count("deterministic") > 0;
   o.tf32 = args.count("tf32") > 0;
   o.quiet = args.count("quiet") > 0;
+  try {
+    o.data_order = datasets::parse_data_order(args["data_order"].as<std::string>());
+  } catch (const Error& e) {
+    throw Error(cat("--data_order: ", e.what()));
+  }
+  try {
+    if (args.count("cifar100_offset"))
+      o.cifar100_offset =
+          datasets::parse_cifar100_offset(args["cifar100_offset"].as<std::string>());
+  } catch (const Error& e) {
+    throw Error(cat("--cifar100_offset: ", e.what()));
+  }
+  try {
+    if (args.count("svhn_train"))
+      o.svhn_train = datasets::parse_svhn_train(args["svhn_train"].as<std::string>());
+  } catch (const Error& e) {
+    throw Error(cat("--svhn_train: ", e.what()));
+  }
   for (const auto& spec : info->hyperparameters)
     if (args.count(spec.name)) o.hyperparameters[spec.name] = args[spec.name].as<std::string>();
   if (args.count("hp")) {

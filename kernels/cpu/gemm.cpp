@@ -37,24 +37,37 @@ void gemm_serial(bool trans_a, bool trans_b, std::int64_t m, std::int64_t n, std
   if (trans_a && trans_b) C.noalias() += alpha * A.transpose() * B.transpose();
 }
 
-// How a product is split over the pool: into panels of columns of C (each packs the whole of op(A)
-// again, so panels are at least kMinPanelCols wide) or, for narrow C, of rows (each packs op(B)
-// again). Eigen computes a row-major product as the column-major Cᵀ = op(B)ᵀ·op(A)ᵀ, so C's
-// columns are its register-blocked rows: panel edges at multiples of kColAlign (3 AVX-512 float
-// packets, a multiple of every mr Eigen uses) and of kRowAlign (a multiple of its nr = 4) leave
-// every element on the same code path, with the same k-blocking (which depends on k alone in a
-// single-threaded product), as in the unsplit product. So the result does not depend on the
-// split, let alone on the thread count.
+// How a product is split over the pool: into panels of columns of C, each of which packs the whole
+// of op(A) again, or, for narrow C, into panels of rows, each packing op(B) again. Repacking costs
+// time, so there are about two panels per thread (enough to balance when another process takes a
+// core away), each with at least kMinPanelMacs multiply-adds, and none when the call cannot run in
+// parallel (one thread, or inside another parallel range such as the conv kernel's images).
+//
+// Why the split cannot change a single bit: Eigen computes a row-major product as the column-major
+// Cᵀ = op(B)ᵀ·op(A)ᵀ, so C's columns are its register-blocked rows and C's rows its columns.
+// Column panels start at multiples of kColAlign (3 AVX-512 float packets, a multiple of every mr
+// Eigen uses) and row panels at multiples of kRowAlign (a multiple of its nr = 4), so every element
+// takes the same code path, with the same k-blocking (which depends on k alone in a
+// single-threaded product), as in the unsplit product. The result therefore does not depend on the
+// split, and so not on the thread count (tests/cpu/test_parallel.cpp checks this bit for bit).
 constexpr std::int64_t kColAlign = 48;
-constexpr std::int64_t kMinPanelCols = 4 * kColAlign;
 constexpr std::int64_t kRowAlign = 16;
-constexpr std::int64_t kMinPanelRows = 2 * kRowAlign;
-// Multiply-adds per panel: ~50–100 µs on one core, so a panel handed to another thread is worth
-// its wake-up.
-constexpr double kPanelMacs = 4.0 * (1 << 20);
+constexpr std::int64_t kPanelsPerThread = 2;
+// ~20 µs on one core: below this a panel is not worth a thread's wake-up.
+constexpr double kMinPanelMacs = 1 << 20;
 
-std::int64_t round_up(std::int64_t v, std::int64_t to) {
-  return (v + to - 1) / to * to;
+// Splits [0, extent) into `panels` spans of whole align-blocks whose sizes differ by at most one
+// block (the last block may be short): span i is [begin(i), begin(i + 1)).
+struct Panels {
+  std::int64_t extent, align, blocks, panels;
+  std::int64_t begin(std::int64_t i) const { return std::min(extent, i * blocks / panels * align); }
+};
+
+// About `want` panels of at least min_blocks blocks each; fewer than two means no split.
+Panels make_panels(std::int64_t extent, std::int64_t align, std::int64_t want,
+                   std::int64_t min_blocks) {
+  const std::int64_t blocks = (extent + align - 1) / align;
+  return {extent, align, blocks, std::max<std::int64_t>(1, std::min(want, blocks / min_blocks))};
 }
 
 }  // namespace
@@ -64,29 +77,32 @@ void gemm(bool trans_a, bool trans_b, std::int64_t m, std::int64_t n, std::int64
           const T* a, const T* b, T beta, T* c) {
   const std::int64_t lda = trans_a ? m : k, ldb = trans_b ? k : n;
   const double macs = static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k);
-  if (m < 2 || k == 0 || macs < 2 * kPanelMacs) {
+  const int width = parallel_width();
+  if (width < 2 || m < 2 || k == 0 || macs < 2 * kMinPanelMacs) {
     gemm_serial(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, n);
     return;
   }
-  const auto per_col = static_cast<double>(m) * static_cast<double>(k);
-  const std::int64_t cols =
-      std::max(kMinPanelCols, round_up(static_cast<std::int64_t>(kPanelMacs / per_col), kColAlign));
-  if (n >= 2 * cols) {
-    parallel_for(n, cols, [&](std::int64_t first, std::int64_t last) {
+  const auto want = static_cast<std::int64_t>(
+      std::min(static_cast<double>(kPanelsPerThread * width), macs / kMinPanelMacs));
+  if (const Panels cols = make_panels(n, kColAlign, want, 2); cols.panels >= 2) {
+    parallel_for(cols.panels, 1, [&](std::int64_t i, std::int64_t) {
+      const std::int64_t first = cols.begin(i), last = cols.begin(i + 1);
       const T* b_panel = trans_b ? b + first * ldb : b + first;
       gemm_serial(trans_a, trans_b, m, last - first, k, alpha, a, lda, b_panel, ldb, beta,
                   c + first, n);
     });
     return;
   }
-  const auto per_row = static_cast<double>(n) * static_cast<double>(k);
-  const std::int64_t rows =
-      std::max(kMinPanelRows, round_up(static_cast<std::int64_t>(kPanelMacs / per_row), kRowAlign));
-  parallel_for(m, rows, [&](std::int64_t first, std::int64_t last) {
-    const T* a_panel = trans_a ? a + first : a + first * lda;
-    gemm_serial(trans_a, trans_b, last - first, n, k, alpha, a_panel, lda, b, ldb, beta,
-                c + first * n, n);
-  });
+  if (const Panels rows = make_panels(m, kRowAlign, want, 2); rows.panels >= 2) {
+    parallel_for(rows.panels, 1, [&](std::int64_t i, std::int64_t) {
+      const std::int64_t first = rows.begin(i), last = rows.begin(i + 1);
+      const T* a_panel = trans_a ? a + first : a + first * lda;
+      gemm_serial(trans_a, trans_b, last - first, n, k, alpha, a_panel, lda, b, ldb, beta,
+                  c + first * n, n);
+    });
+    return;
+  }
+  gemm_serial(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, n);
 }
 
 template <class T>

@@ -2,7 +2,7 @@
 // or its transpose. Shapes after op: A is m×k, B is k×n, C is m×n; the stored A is m×k (or k×m
 // when trans_a), the stored B k×n (or n×k when trans_b). All buffers are contiguous row-major.
 // Large products are split into panels of C that run on the pool of kernels/cpu/parallel.h; the
-// result is the same for any thread count.
+// result is bit-identical to the unsplit product, so the same for any thread count.
 #pragma once
 
 #include <cstdint>

@@ -257,6 +257,10 @@ int cpu_threads() {
   return Pool::instance().threads();
 }
 
+int parallel_width() {
+  return t_inside_range ? 1 : cpu_threads();
+}
+
 void set_cpu_threads(int n) {
   Pool::instance().resize(n);
 }

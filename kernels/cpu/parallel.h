@@ -11,7 +11,8 @@
 // Determinism: the ranges depend only on (n, grain), never on the thread count or on timing, so a
 // body whose output for a range depends only on that range gives the same bits for any number of
 // threads. Eigen's own (OpenMP) threading is off (EIGEN_DONT_PARALLELIZE); gemm.h splits large
-// products itself.
+// products itself, into panels whose number follows the thread count but whose results provably
+// do not (see gemm.cpp).
 #pragma once
 
 #include <cstdint>
@@ -27,6 +28,11 @@ int cpu_threads();
 // Sets the thread count for all later calls; n < 1 is clamped to 1. Not to be called while a
 // parallel_for runs.
 void set_cpu_threads(int n);
+
+// The number of threads a parallel_for started here could use: 1 inside a range (nested calls run
+// inline) or with a one-thread pool, else cpu_threads(). For kernels whose split costs extra work
+// (gemm.h repacks an operand per panel), so that they split only when it can pay off.
+int parallel_width();
 
 // Work per range below which a range is not worth handing to another thread, in the unit
 // "simple float operations" (one add or multiply-add per element ≈ 1): ~20 µs on one core, well

@@ -1,9 +1,13 @@
 // InMemoryDataSet: batches per phase (drop remainder everywhere), shuffling (each example at most
-// once per epoch, a new order per epoch, reproducible from the seed), train_eval subsets, fixed
-// test order, the v1.2 validation split and the u8 → f32 conversion.
+// once per epoch, reproducible from the seed), the two data orders of SPEC A.5 (tf1: one order
+// replayed every epoch and train_eval its first batches; reshuffle: a new order per epoch and a
+// fresh train_eval subset), the batch draws of the augmentation hook, fixed test order, the v1.2
+// validation split and the u8 → f32 conversion.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <set>
+#include <string>
 #include <vector>
 
 #include "core/error.h"
@@ -37,12 +41,19 @@ InMemorySpec mnist_sized(std::int64_t n_train = 60000, std::int64_t n_test = 100
   return spec;
 }
 
-DataSetOptions opts(std::int64_t batch, std::uint64_t seed = 42, bool validation = false) {
+DataSetOptions opts(std::int64_t batch, std::uint64_t seed = 42, bool validation = false,
+                    DataOrder order = DataOrder::Tf1) {
   DataSetOptions o;
   o.batch_size = batch;
   o.seed = seed;
   o.validation = validation;
+  o.order = order;
   return o;
+}
+
+// The same with DataOrder::Reshuffle (a modern pipeline: a new order every epoch).
+DataSetOptions reshuffled(std::int64_t batch, std::uint64_t seed = 42, bool validation = false) {
+  return opts(batch, seed, validation, DataOrder::Reshuffle);
 }
 
 // The example indices (input values) of one whole pass, checking every batch's shape and labels.
@@ -84,7 +95,7 @@ TEST(DataSetPhases, BatchesPerEpochDropTheRemainder) {
 }
 
 TEST(DataSetPhases, TrainVisitsEveryExampleAtMostOncePerEpoch) {
-  InMemoryDataSet data(mnist_sized(1000, 1000), opts(128));
+  InMemoryDataSet data(mnist_sized(1000, 1000), reshuffled(128));
   ASSERT_EQ(data.batches(Phase::Train), 7);
   const auto epoch1 = pass(data, Phase::Train);
   const auto epoch2 = pass(data, Phase::Train);
@@ -99,9 +110,9 @@ TEST(DataSetPhases, TrainVisitsEveryExampleAtMostOncePerEpoch) {
 }
 
 TEST(DataSetPhases, SameSeedSameOrder) {
-  InMemoryDataSet a(mnist_sized(1000, 1000), opts(100, 7));
-  InMemoryDataSet b(mnist_sized(1000, 1000), opts(100, 7));
-  InMemoryDataSet c(mnist_sized(1000, 1000), opts(100, 8));
+  InMemoryDataSet a(mnist_sized(1000, 1000), reshuffled(100, 7));
+  InMemoryDataSet b(mnist_sized(1000, 1000), reshuffled(100, 7));
+  InMemoryDataSet c(mnist_sized(1000, 1000), reshuffled(100, 8));
   const auto a1 = pass(a, Phase::Train), a2 = pass(a, Phase::Train);
   EXPECT_EQ(pass(b, Phase::Train), a1);
   EXPECT_EQ(pass(b, Phase::Train), a2);
@@ -109,7 +120,7 @@ TEST(DataSetPhases, SameSeedSameOrder) {
 }
 
 TEST(DataSetPhases, TrainEvalIsAFreshSubsetAndLeavesTrainingOrderAlone) {
-  InMemoryDataSet data(mnist_sized(), opts(128));
+  InMemoryDataSet data(mnist_sized(), reshuffled(128));
   const auto e1 = pass(data, Phase::TrainEval);
   const auto e2 = pass(data, Phase::TrainEval);
   ASSERT_EQ(e1.size(), 78u * 128u);
@@ -117,8 +128,8 @@ TEST(DataSetPhases, TrainEvalIsAFreshSubsetAndLeavesTrainingOrderAlone) {
   EXPECT_NE(e1, e2) << "a new subset at every evaluation";
 
   // Evaluating between epochs must not change the training order.
-  InMemoryDataSet quiet(mnist_sized(2000, 1000), opts(128, 3));
-  InMemoryDataSet busy(mnist_sized(2000, 1000), opts(128, 3));
+  InMemoryDataSet quiet(mnist_sized(2000, 1000), reshuffled(128, 3));
+  InMemoryDataSet busy(mnist_sized(2000, 1000), reshuffled(128, 3));
   const auto q1 = pass(quiet, Phase::Train), q2 = pass(quiet, Phase::Train);
   pass(busy, Phase::TrainEval);
   EXPECT_EQ(pass(busy, Phase::Train), q1);
@@ -214,16 +225,23 @@ TEST(DataSetPhases, NextBeforeStartAndAfterTheEnd) {
   EXPECT_EQ(b.inputs.to_vector<float>()[0], kTestOffset);
 }
 
-// A derived data set sees every batch with its phase (the augmentation hook of CIFAR/SVHN).
+// A derived data set sees every batch with its phase, index and draws (the augmentation hook of
+// CIFAR/SVHN), and records one uniform drawn from each batch's draws.
 class Negating : public InMemoryDataSet {
  public:
   using InMemoryDataSet::InMemoryDataSet;
   std::vector<Phase> seen;
+  std::vector<std::int64_t> indices;
+  std::vector<float> draws;  // the first value of each batch's draw 0
 
  protected:
-  void transform(Batch& batch, Phase phase) override {
-    seen.push_back(phase);
-    if (phase == Phase::Train) batch.inputs.fill(-1);
+  void transform(Batch& batch, const BatchContext& context) override {
+    seen.push_back(context.phase);
+    indices.push_back(context.batch);
+    Tensor u = Tensor::empty({2});
+    context.draws.generator(0).uniform_(u, 0.0, 1.0);
+    draws.push_back(u.to_vector<float>()[0]);
+    if (context.phase == Phase::Train) batch.inputs.fill(-1);
   }
 };
 
@@ -237,6 +255,174 @@ TEST(DataSetPhases, TransformHookSeesEveryBatchAndItsPhase) {
   while (data.next(b)) {
   }
   EXPECT_EQ(data.seen, (std::vector<Phase>{Phase::Train, Phase::Train, Phase::Test}));
+  EXPECT_EQ(data.indices, (std::vector<std::int64_t>{0, 1, 0}));
+}
+
+// ---- the data order (SPEC A.5) ----
+
+// tf1: one permutation, replayed in every epoch; train_eval = its first floor(10000/128) batches.
+TEST(DataSetOrder, Tf1ReplaysOneOrderAndTrainEvalIsItsFirstBatches) {
+  InMemoryDataSet data(mnist_sized(), opts(128));
+  EXPECT_EQ(data.data_order(), DataOrder::Tf1);
+  const auto epoch1 = pass(data, Phase::Train);
+  const auto eval1 = pass(data, Phase::TrainEval);
+  pass(data, Phase::Test, kTestOffset);
+  const auto epoch2 = pass(data, Phase::Train);
+  const auto eval2 = pass(data, Phase::TrainEval);
+  const auto epoch3 = pass(data, Phase::Train);
+  ASSERT_EQ(epoch1.size(), 468u * 128u);
+  EXPECT_EQ(std::set<std::int64_t>(epoch1.begin(), epoch1.end()).size(), epoch1.size());
+  EXPECT_EQ(epoch2, epoch1) << "the same order in every epoch";
+  EXPECT_EQ(epoch3, epoch1);
+  ASSERT_EQ(eval1.size(), 78u * 128u);
+  EXPECT_EQ(eval1, std::vector<std::int64_t>(epoch1.begin(), epoch1.begin() + 78 * 128))
+      << "train_eval is the first batches of the training order";
+  EXPECT_EQ(eval2, eval1);
+  // It is a real shuffle, and the reshuffle order's first epoch (same stream, call 0).
+  EXPECT_NE(epoch1[0] + 1, epoch1[1]);
+  InMemoryDataSet fresh(mnist_sized(), reshuffled(128));
+  EXPECT_EQ(pass(fresh, Phase::Train), epoch1);
+
+  // quadratic's take(-1): train_eval is the whole training pass, in the training order.
+  InMemorySpec all = mnist_sized(1000, 1000);
+  all.train_eval_size = -1;
+  InMemoryDataSet whole(std::move(all), opts(128, 9));
+  const auto train = pass(whole, Phase::Train);
+  EXPECT_EQ(pass(whole, Phase::TrainEval), train);
+  EXPECT_EQ(pass(whole, Phase::Train), train);
+}
+
+TEST(DataSetOrder, ReshuffleDrawsANewOrderAndItsOwnTrainEvalSubset) {
+  InMemoryDataSet data(mnist_sized(1000, 1000), reshuffled(100));
+  EXPECT_EQ(data.data_order(), DataOrder::Reshuffle);
+  const auto e1 = pass(data, Phase::Train);
+  const auto t1 = pass(data, Phase::TrainEval);
+  const auto e2 = pass(data, Phase::Train);
+  EXPECT_NE(e1, e2);
+  EXPECT_NE(t1, e1) << "train_eval is not the training order";
+  EXPECT_NE(t1, e2);
+  EXPECT_EQ(t1.size(), 1000u);  // train_eval_size 10000 capped at the whole training set
+}
+
+TEST(DataSetOrder, SameSeedSameBatchesDifferentSeedDifferentBatches) {
+  for (DataOrder order : {DataOrder::Tf1, DataOrder::Reshuffle}) {
+    SCOPED_TRACE(std::string(data_order_name(order)));
+    InMemoryDataSet a(mnist_sized(1000, 1000), opts(100, 5, false, order));
+    InMemoryDataSet b(mnist_sized(1000, 1000), opts(100, 5, false, order));
+    InMemoryDataSet c(mnist_sized(1000, 1000), opts(100, 6, false, order));
+    for (Phase p : {Phase::Train, Phase::TrainEval, Phase::Train, Phase::TrainEval}) {
+      const auto pa = pass(a, p);
+      EXPECT_EQ(pass(b, p), pa) << phase_name(p);
+      EXPECT_NE(pass(c, p), pa) << phase_name(p);
+    }
+  }
+}
+
+// The batches are gathered by the order pass_order() returns: the very tensor start() uploads to
+// a GPU (the CUDA path gathers with it on the device; tests/gpu/test_cuda_problems.cpp compares
+// the GPU's batches with these bit for bit).
+TEST(DataSetOrder, BatchesFollowTheCpuComputedPassOrder) {
+  for (DataOrder order : {DataOrder::Tf1, DataOrder::Reshuffle}) {
+    SCOPED_TRACE(std::string(data_order_name(order)));
+    InMemoryDataSet data(mnist_sized(2000, 1000), opts(128, 11, false, order));
+    std::int64_t train_pass = 0, eval_pass = 0;
+    for (Phase p : {Phase::TrainEval, Phase::Train, Phase::TrainEval, Phase::Train}) {
+      const std::int64_t k = p == Phase::Train ? train_pass++ : eval_pass++;
+      const Tensor expected = data.pass_order(p, k);
+      ASSERT_TRUE(expected.defined());
+      EXPECT_TRUE(expected.device().is_cpu());
+      EXPECT_EQ(expected.dtype(), DType::I64);
+      ASSERT_EQ(expected.size(0), 2000);
+      const auto want = expected.to_vector<std::int64_t>();
+      const auto got = pass(data, p);
+      ASSERT_EQ(got.size(), static_cast<std::size_t>(data.batches(p) * 128));
+      EXPECT_TRUE(std::equal(got.begin(), got.end(), want.begin())) << phase_name(p) << " " << k;
+    }
+    EXPECT_FALSE(data.pass_order(Phase::Test, 0).defined()) << "test: the stored order";
+    if (order == DataOrder::Tf1) {
+      EXPECT_EQ(data.pass_order(Phase::Train, 5).to_vector<std::int64_t>(),
+                data.pass_order(Phase::TrainEval, 2).to_vector<std::int64_t>());
+    }
+  }
+}
+
+TEST(DataSetOrder, ValidationSplitKeepsWorkingUnderBothOrders) {
+  for (DataOrder order : {DataOrder::Tf1, DataOrder::Reshuffle}) {
+    SCOPED_TRACE(std::string(data_order_name(order)));
+    InMemoryDataSet data(mnist_sized(), opts(128, 42, true, order));
+    const auto train = pass(data, Phase::Train);
+    const auto eval = pass(data, Phase::TrainEval);
+    const auto valid = pass(data, Phase::Valid);
+    ASSERT_EQ(valid.size(), 78u * 128u);
+    EXPECT_EQ(valid.front(), 0);
+    for (const auto* seen : {&train, &eval})
+      for (auto i : *seen)
+        ASSERT_GE(i, 10000) << "train and train_eval never see validation examples";
+    const std::vector<std::int64_t> prefix(train.begin(), train.begin() + 78 * 128);
+    if (order == DataOrder::Tf1)
+      EXPECT_EQ(eval, prefix);
+    else
+      EXPECT_NE(eval, prefix);
+  }
+}
+
+// Augmentation draws: under tf1 every training and train_eval pass replays pass 0's draws (batch
+// i of train_eval gets the draws of training batch i, as TF's take() of the same pipeline);
+// under reshuffle every pass draws afresh. Valid and Test draw the same in every pass.
+TEST(DataSetOrder, AugmentationDrawsReplayUnderTf1AndChangeUnderReshuffle) {
+  const auto draws_of = [](Negating& d, Phase p) {
+    d.draws.clear();
+    d.start(p);
+    for (Batch b; d.next(b);) {
+    }
+    return d.draws;
+  };
+  InMemorySpec spec = mnist_sized(1000, 1000);
+  spec.train_eval_size = 300;
+  Negating tf1(InMemorySpec(spec), opts(100, 3));
+  const auto t1 = draws_of(tf1, Phase::Train);
+  const auto e1 = draws_of(tf1, Phase::TrainEval);
+  ASSERT_EQ(t1.size(), 10u);
+  ASSERT_EQ(e1.size(), 3u);
+  EXPECT_EQ(std::set<float>(t1.begin(), t1.end()).size(), t1.size()) << "one draw per batch";
+  EXPECT_EQ(draws_of(tf1, Phase::Train), t1);
+  EXPECT_EQ(e1, std::vector<float>(t1.begin(), t1.begin() + 3));
+  EXPECT_EQ(draws_of(tf1, Phase::TrainEval), e1);
+  const auto test1 = draws_of(tf1, Phase::Test);
+  EXPECT_EQ(draws_of(tf1, Phase::Test), test1);
+
+  Negating re(InMemorySpec(spec), reshuffled(100, 3));
+  const auto r1 = draws_of(re, Phase::Train);
+  EXPECT_EQ(r1, t1) << "pass 0 of the training pipeline is the same address under both orders";
+  const auto q1 = draws_of(re, Phase::TrainEval);
+  EXPECT_NE(q1, std::vector<float>(r1.begin(), r1.begin() + 3));
+  EXPECT_NE(draws_of(re, Phase::Train), r1);
+  EXPECT_NE(draws_of(re, Phase::TrainEval), q1);
+  EXPECT_EQ(draws_of(re, Phase::Test), test1);
+
+  // The addresses themselves: a pure function of (seed, pipeline, pass, batch).
+  const BatchDraws a = tf1.batch_draws(Phase::TrainEval, 7, 2);
+  const BatchDraws b = tf1.batch_draws(Phase::Train, 0, 2);
+  EXPECT_EQ(a.stream(), b.stream());
+  EXPECT_EQ(a.call(1), b.call(1));
+  EXPECT_EQ(a.call(1), 2 * BatchDraws::kDrawsPerBatch + 1);
+  EXPECT_THROW(a.call(BatchDraws::kDrawsPerBatch), Error);
+  EXPECT_NE(re.batch_draws(Phase::Train, 1, 2).stream(),
+            re.batch_draws(Phase::Train, 0, 2).stream());
+}
+
+TEST(DataSetOrder, NamesRoundTripAndUnknownNamesAreErrors) {
+  for (DataOrder o : {DataOrder::Tf1, DataOrder::Reshuffle})
+    EXPECT_EQ(parse_data_order(data_order_name(o)), o);
+  EXPECT_EQ(data_order_name(DataOrder::Tf1), "tf1");
+  EXPECT_EQ(data_order_name(DataOrder::Reshuffle), "reshuffle");
+  EXPECT_EQ(DataSetOptions().order, DataOrder::Tf1) << "tf1 is the default";
+  try {
+    parse_data_order("shuffle");
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("unknown data order 'shuffle'"), std::string::npos);
+  }
 }
 
 TEST(DataSetPhases, BadConfigurationsAreClearErrors) {

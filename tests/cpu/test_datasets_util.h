@@ -1,17 +1,24 @@
-// Helpers shared by the test_datasets_*.cpp files: a self-removing temporary folder and writers
-// for small IDX files (raw or gzip-compressed through zlib's gzopen).
+// Helpers shared by the test_datasets_*.cpp and test_prepare_*.cpp files: a self-removing
+// temporary folder, writers for small IDX files (raw or gzip-compressed through zlib's gzopen),
+// and file:// downloads through curl.
 #pragma once
 
 #include <gtest/gtest.h>
 #include <unistd.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
+
+#include "datasets/download.h"
+#include "runner/prepare_data_command.h"
 
 namespace deepobs::datasets::test_util {
 
@@ -82,6 +89,17 @@ inline void write_gz(const std::filesystem::path& path, const std::vector<std::u
   ASSERT_EQ(gzclose(f), Z_OK);
 }
 
+// The names in `dir`, sorted (empty when it does not exist).
+inline std::vector<std::string> entries(const std::filesystem::path& dir) {
+  std::vector<std::string> names;
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec)) return names;
+  for (const auto& e : std::filesystem::directory_iterator(dir))
+    names.push_back(e.path().filename().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
 // 0, 7, 14, ... (mod 256): distinct enough to catch reordering.
 inline std::vector<std::uint8_t> pattern(std::size_t n) {
   std::vector<std::uint8_t> v(n);
@@ -90,4 +108,75 @@ inline std::vector<std::uint8_t> pattern(std::size_t n) {
   return v;
 }
 
+// A .npy image: magic, version major.0, header length (2 bytes for 1.0, else 4), the dict text
+// padded with spaces and a final '\n' so that the data starts at a multiple of `align` (numpy
+// before 1.23 aligned to 16, later versions to 64), then the data.
+inline std::vector<std::uint8_t> npy_file(const std::string& dict,
+                                          const std::vector<std::uint8_t>& data, int major = 1,
+                                          std::size_t align = 16) {
+  const std::size_t len_bytes = major == 1 ? 2 : 4;
+  std::string header = dict;
+  while ((8 + len_bytes + header.size() + 1) % align != 0)
+    header += ' ';
+  header += '\n';
+  std::vector<std::uint8_t> out = {0x93, 'N', 'U', 'M', 'P', 'Y', static_cast<std::uint8_t>(major),
+                                   0};
+  for (std::size_t b = 0; b < len_bytes; ++b)
+    out.push_back(static_cast<std::uint8_t>(header.size() >> (8 * b)));
+  out.insert(out.end(), header.begin(), header.end());
+  out.insert(out.end(), data.begin(), data.end());
+  return out;
+}
+
+// `values` as `bytes`-wide two's-complement integers, little- or big-endian.
+inline std::vector<std::uint8_t> ints(const std::vector<std::int64_t>& values, int bytes,
+                                      bool little = true) {
+  std::vector<std::uint8_t> out;
+  for (const std::int64_t v : values) {
+    const auto u = static_cast<std::uint64_t>(v);
+    for (int b = 0; b < bytes; ++b)
+      out.push_back(static_cast<std::uint8_t>(u >> (8 * (little ? b : bytes - 1 - b))));
+  }
+  return out;
+}
+
+// The folder as a file:// URL base (ending in '/').
+inline std::string file_url(const std::filesystem::path& dir) {
+  return "file://" + std::filesystem::absolute(dir).string() + "/";
+}
+
+// curl when it is installed: the tests' downloads are file:// URLs, which wget cannot fetch.
+inline std::optional<Downloader> curl() {
+  auto d = find_downloader();
+  if (d && d->kind == Downloader::Kind::Curl) return d;
+  return std::nullopt;
+}
+
+// `deepobs prepare-data <args>` run in-process: its exit code and what it printed.
+struct CommandResult {
+  int code;
+  std::string out, err;
+};
+
+inline CommandResult run_prepare(std::vector<std::string> args) {
+  args.insert(args.begin(), "prepare-data");
+  std::vector<const char*> argv;
+  for (const auto& a : args)
+    argv.push_back(a.c_str());
+  std::ostringstream out, err;
+  const int code =
+      runner::prepare_data_command(static_cast<int>(argv.size()), argv.data(), out, err);
+  return {code, out.str(), err.str()};
+}
+
 }  // namespace deepobs::datasets::test_util
+
+#define REQUIRE_CURL()                                                                     \
+  do {                                                                                     \
+    if (!::deepobs::datasets::test_util::curl()) {                                         \
+      GTEST_SKIP() << (::deepobs::datasets::find_downloader()                              \
+                           ? "curl is not installed and wget cannot fetch file:// URLs "   \
+                             "(apt-get install curl)"                                      \
+                           : "neither curl nor wget is installed (apt-get install curl)"); \
+    }                                                                                      \
+  } while (0)

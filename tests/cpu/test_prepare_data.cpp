@@ -19,6 +19,7 @@
 #include "datasets/data_dir.h"
 #include "datasets/download.h"
 #include "datasets/prepare_data.h"
+#include "datasets/svhn_mat.h"
 #include "runner/prepare_data_command.h"
 #include "test_datasets_util.h"
 
@@ -26,8 +27,12 @@ namespace deepobs::datasets {
 namespace {
 
 namespace fs = std::filesystem;
+using test_util::curl;
+using test_util::entries;
+using test_util::file_url;
 using test_util::idx_bytes;
 using test_util::read_raw;
+using test_util::run_prepare;
 using test_util::TempDir;
 using test_util::write_gz;
 using test_util::write_raw;
@@ -59,39 +64,9 @@ void write_valid_set(const fs::path& dir) {
   write_gz(dir / kFiles[3], labels(10000), "wb1");
 }
 
-std::string file_url(const fs::path& dir) {
-  return "file://" + fs::absolute(dir).string() + "/";
-}
-
-std::vector<std::string> entries(const fs::path& dir) {
-  std::vector<std::string> names;
-  std::error_code ec;
-  if (!fs::is_directory(dir, ec)) return names;
-  for (const auto& e : fs::directory_iterator(dir))
-    names.push_back(e.path().filename().string());
-  std::sort(names.begin(), names.end());
-  return names;
-}
-
 bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
-
-std::optional<Downloader> curl() {
-  auto d = find_downloader();
-  if (d && d->kind == Downloader::Kind::Curl) return d;
-  return std::nullopt;
-}
-
-#define REQUIRE_CURL()                                                                    \
-  do {                                                                                    \
-    if (!curl()) {                                                                        \
-      GTEST_SKIP() << (find_downloader() ? "curl is not installed and wget cannot fetch " \
-                                           "file:// URLs (apt-get install curl)"          \
-                                         : "neither curl nor wget is installed (apt-get " \
-                                           "install curl)");                              \
-    }                                                                                     \
-  } while (0)
 
 // Sets an environment variable for one scope.
 class ScopedEnv {
@@ -505,21 +480,6 @@ TEST(PrepareDataFetch, FindsTheDownloaderOnPathOrSaysHowToInstallOne) {
 }
 
 // `deepobs prepare-data`: exit codes and the exact lines a user sees.
-struct CommandResult {
-  int code;
-  std::string out, err;
-};
-
-CommandResult run_prepare(std::vector<std::string> args) {
-  args.insert(args.begin(), "prepare-data");
-  std::vector<const char*> argv;
-  for (const auto& a : args)
-    argv.push_back(a.c_str());
-  std::ostringstream out, err;
-  const int code =
-      runner::prepare_data_command(static_cast<int>(argv.size()), argv.data(), out, err);
-  return {code, out.str(), err.str()};
-}
 
 // Every line of `text` is one message with the command's prefix.
 void expect_prefixed_lines(const std::string& text) {
@@ -536,14 +496,14 @@ TEST(PrepareDataCommand, UsageErrorsExitWithTwo) {
   r = run_prepare({});
   EXPECT_EQ(r.code, 2);
   EXPECT_EQ(r.err,
-            "deepobs prepare-data: no data set named (supported: mnist, fmnist); see 'deepobs "
-            "prepare-data --help'\n");
+            "deepobs prepare-data: no data set named (supported: mnist, fmnist, cifar10, "
+            "cifar100, svhn, tolstoi); see 'deepobs prepare-data --help'\n");
 
   r = run_prepare({"mnsit"});
   EXPECT_EQ(r.code, 2);
   EXPECT_EQ(r.err,
             "deepobs prepare-data: unknown data set 'mnsit' (did you mean 'mnist'?); prepare-data "
-            "supports mnist, fmnist (not yet: cifar10, cifar100, svhn, tolstoi, imagenet)\n");
+            "supports mnist, fmnist, cifar10, cifar100, svhn, tolstoi (not yet: imagenet)\n");
   EXPECT_EQ(r.out, "");
 
   r = run_prepare({"mnist", "--froce"});
@@ -571,19 +531,15 @@ TEST(PrepareDataCommand, UsageErrorsExitWithTwo) {
 
 TEST(PrepareDataCommand, DataSetsNotSupportedYetAndInMemoryOnes) {
   TempDir dir;
-  for (const std::string name : {"cifar10", "cifar100", "svhn", "tolstoi", "imagenet"}) {
+  for (const std::string name : {"imagenet"}) {
     const auto r = run_prepare({name, "--data_dir", dir.path().string()});
     EXPECT_EQ(r.code, 1) << name;
-    EXPECT_TRUE(
-        r.err.starts_with("deepobs prepare-data: " + name +
-                          ": not supported yet (prepare-data can download mnist, fmnist); "))
+    EXPECT_TRUE(r.err.starts_with("deepobs prepare-data: " + name +
+                                  ": not supported yet (prepare-data can download mnist, fmnist, "
+                                  "cifar10, cifar100, svhn, tolstoi); "))
         << r.err;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
   }
-  EXPECT_TRUE(contains(run_prepare({"cifar10", "--data_dir", "/d"}).err,
-                       "get https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz and unpack "
-                       "it with `mkdir -p /d/cifar-10 && tar -xzf cifar-10-binary.tar.gz "
-                       "--strip-components 1 -C /d/cifar-10`"));
   const auto r = run_prepare({"quadratic", "two_d"});
   EXPECT_EQ(r.code, 0);
   EXPECT_EQ(r.out,
@@ -591,6 +547,28 @@ TEST(PrepareDataCommand, DataSetsNotSupportedYetAndInMemoryOnes) {
             "prepare\n"
             "deepobs prepare-data: two_d: generated in memory from fixed seeds; nothing to "
             "prepare\n");
+  EXPECT_TRUE(entries(dir.path()).empty());
+}
+
+TEST(PrepareDataCommand, ImageDataSetsNamesAndOfflineMessage) {
+  auto r = run_prepare({"cifar1000"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.err,
+            "deepobs prepare-data: unknown data set 'cifar1000' (did you mean 'cifar100'?); "
+            "prepare-data supports mnist, fmnist, cifar10, cifar100, svhn, tolstoi (not yet: "
+            "imagenet)\n");
+  if (!svhn_mat_supported()) GTEST_SKIP() << "built without libmatio";
+  TempDir dir;
+  r = run_prepare({"svhn", "--data_dir", dir.path().string(), "--url_base", "http://127.0.0.1:1/",
+                   "--timeout", "10"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_TRUE(contains(r.err, "deepobs prepare-data: svhn: cannot reach ")) << r.err;
+  EXPECT_TRUE(contains(r.err,
+                       "offline? fetch http://127.0.0.1:1/train_32x32.mat (182040794 bytes, MD5 "
+                       "e26dedcc434d2e4c54c9b2d4a06d8373) and http://127.0.0.1:1/test_32x32.mat "
+                       "(64275384 bytes, MD5 eb5a983be6a315427106f1b164d9cef3) elsewhere"))
+      << r.err;
   EXPECT_TRUE(entries(dir.path()).empty());
 }
 

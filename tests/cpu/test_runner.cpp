@@ -157,6 +157,43 @@ TEST_F(RunnerTest, ValidationSplitAddsItsOwnCurves) {
   EXPECT_NE(text.substr(valid, 20), text.substr(test, 20)) << "valid curve repeats the test curve";
 }
 
+// --data_order (SPEC A.5): recorded in data_variant; tf1 (the default) replays the first epoch's
+// order, so its first epoch equals reshuffle's and later epochs differ; the folder and file names
+// stay DeepOBS's.
+TEST_F(RunnerTest, DataOrderIsRecordedAndChangesOnlyLaterEpochs) {
+  const auto curves = [&](const std::vector<std::string>& extra, const std::string& sub) {
+    std::vector<std::string> args = {
+        "quadratic_deep", "--optimizer",        "sgd", "--lr", "0.01", "-N", "2",
+        "--output_dir",   out_dir() + "/" + sub};
+    args.insert(args.end(), extra.begin(), extra.end());
+    const auto r = run(args);
+    EXPECT_EQ(r.code, 0) << r.err;
+    const fs::path file = r.out.substr(0, r.out.find('\n'));
+    EXPECT_EQ(file.parent_path().filename(), "num_epochs__2__batch_size__128__lr__1.e-02");
+    return read(file);
+  };
+  const std::string tf1 = curves({}, "default");
+  const std::string explicit_tf1 = curves({"--data_order", "tf1"}, "tf1");
+  const std::string re = curves({"--data_order", "reshuffle"}, "reshuffle");
+  EXPECT_NE(tf1.find("\"data_variant\": \"quadratic:data_order=tf1\""), std::string::npos);
+  EXPECT_NE(re.find("\"data_variant\": \"quadratic:data_order=reshuffle\""), std::string::npos);
+  const auto test_curve = [](const std::string& text) {
+    const auto a = text.find("\"test_losses\": [") + 16;
+    std::vector<std::string> v;
+    std::stringstream list(text.substr(a, text.find(']', a) - a));
+    for (std::string x; std::getline(list, x, ',');)
+      v.push_back(x);
+    return v;
+  };
+  const auto t = test_curve(tf1), r = test_curve(re);
+  ASSERT_EQ(t.size(), 3u);
+  ASSERT_EQ(r.size(), 3u);
+  EXPECT_EQ(test_curve(explicit_tf1), t);
+  EXPECT_EQ(t[0], r[0]);
+  EXPECT_EQ(t[1], r[1]) << "epoch 1 trains on the same first permutation";
+  EXPECT_NE(t[2], r[2]) << "epoch 2: tf1 replays it, reshuffle draws a new one";
+}
+
 TEST_F(RunnerTest, CtrlCStopsCleanlyAndWritesNothing) {
   fs::create_directories(dir_);
   const pid_t pid = fork();
@@ -213,6 +250,9 @@ TEST_F(RunnerTest, BadInputIsOneClearLineAndWritesNothing) {
                "rmsprop");
   expect_error(run({"quadratic_deep", "--optimizer", "sgd", "--lr", "abc", "--output_dir", o}), 2,
                "'abc' is not a number");
+  expect_error(run({"quadratic_deep", "--optimizer", "sgd", "--lr", "0.1", "--data_order", "tf2",
+                    "--output_dir", o}),
+               2, "--data_order: unknown data order 'tf2'");
   expect_error(run({"mnist_logreg", "--optimizer", "sgd", "--lr", "0.1", "--data_dir",
                     o + "/empty_data", "--output_dir", o}),
                1, "prepare-data");

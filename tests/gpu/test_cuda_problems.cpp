@@ -133,28 +133,35 @@ TEST(CudaProblems, DataAndParametersLiveOnTheDevice) {
 }
 
 // The GPU gathers from the uploaded bytes with the CPU's permutation: identical batches, in every
-// phase and in the second epoch too (the permutation changes per pass).
+// phase, in the second epoch and the second train_eval pass too, under both data orders (tf1
+// uploads its one permutation once; reshuffle a new one per pass).
 TEST(CudaProblems, GpuBatchesEqualCpuBatchesExactly) {
   SKIP_WITHOUT_GPU();
   for (const std::string name : {"fmnist_2c2d", "quadratic_deep", "two_d_beale"}) {
-    SCOPED_TRACE(name);
-    auto cpu = problems::build_problem(name, config_on(Device::cpu()));
-    auto gpu = problems::build_problem(name, config_on(Device::cuda(0)));
-    for (Phase phase : {Phase::Train, Phase::Train, Phase::TrainEval, Phase::Test}) {
-      cpu->data().start(phase);
-      gpu->data().start(phase);
-      const std::int64_t n = cpu->data().batches(phase);
-      ASSERT_EQ(gpu->data().batches(phase), n);
-      Batch bc, bg;
-      for (std::int64_t i = 0; i < n; ++i) {
-        ASSERT_TRUE(cpu->data().next(bc));
-        ASSERT_TRUE(gpu->data().next(bg));
-        if (i >= 3 && i != n - 1) continue;  // first three and last batch: every index path
-        twin::expect_identical(bg.inputs, bc.inputs, "inputs of batch " + std::to_string(i));
-        if (bc.labels.defined())
-          twin::expect_identical(bg.labels, bc.labels, "labels of batch " + std::to_string(i));
+    for (auto order : {datasets::DataOrder::Tf1, datasets::DataOrder::Reshuffle}) {
+      SCOPED_TRACE(name + " " + std::string(datasets::data_order_name(order)));
+      auto cpu_config = config_on(Device::cpu());
+      auto gpu_config = config_on(Device::cuda(0));
+      cpu_config.data_order = gpu_config.data_order = order;
+      auto cpu = problems::build_problem(name, cpu_config);
+      auto gpu = problems::build_problem(name, gpu_config);
+      for (Phase phase :
+           {Phase::Train, Phase::TrainEval, Phase::Train, Phase::TrainEval, Phase::Test}) {
+        cpu->data().start(phase);
+        gpu->data().start(phase);
+        const std::int64_t n = cpu->data().batches(phase);
+        ASSERT_EQ(gpu->data().batches(phase), n);
+        Batch bc, bg;
+        for (std::int64_t i = 0; i < n; ++i) {
+          ASSERT_TRUE(cpu->data().next(bc));
+          ASSERT_TRUE(gpu->data().next(bg));
+          if (i >= 3 && i != n - 1) continue;  // first three and last batch: every index path
+          twin::expect_identical(bg.inputs, bc.inputs, "inputs of batch " + std::to_string(i));
+          if (bc.labels.defined())
+            twin::expect_identical(bg.labels, bc.labels, "labels of batch " + std::to_string(i));
+        }
+        EXPECT_FALSE(gpu->data().next(bg));
       }
-      EXPECT_FALSE(gpu->data().next(bg));
     }
   }
 }

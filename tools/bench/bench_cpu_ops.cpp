@@ -103,8 +103,8 @@ void gemm_case(benchmark::State& state, std::int64_t m, std::int64_t n, std::int
 }
 
 // The products of the conv forward pass without the im2col work: per image, C_n [m, n] = A [m, k] ·
-// B_n [k, n], images spread over the OpenMP threads with one single-threaded GEMM each (exactly
-// how kernels/cpu/conv.cpp runs them), so this is the ceiling for the conv op.
+// B_n [k, n], images spread over the CPU threads with one single-threaded GEMM each (exactly how
+// kernels/cpu/conv.cpp runs them), so this is the ceiling for the conv op.
 void gemm_per_image_case(benchmark::State& state, std::int64_t m, std::int64_t n, std::int64_t k) {
   const Tensor a = random_f32({m, k}, 7, 1.0f), b = random_f32({kBatch, k, n}, 8, 1.0f);
   Tensor c = Tensor::empty({kBatch, m, n});
@@ -112,11 +112,11 @@ void gemm_per_image_case(benchmark::State& state, std::int64_t m, std::int64_t n
   const float* pb = b.data<float>();
   float* pc = c.data<float>();
   for (auto _ : state) {
-#pragma omp parallel for schedule(static)
-    for (std::int64_t i = 0; i < kBatch; ++i) {
-      deepobs::kernels::cpu::gemm<float>(false, false, m, n, k, 1.0f, pa, pb + i * k * n, 0.0f,
-                                         pc + i * m * n);
-    }
+    deepobs::kernels::cpu::parallel_for(kBatch, 1, [&](std::int64_t first, std::int64_t last) {
+      for (std::int64_t i = first; i < last; ++i)
+        deepobs::kernels::cpu::gemm<float>(false, false, m, n, k, 1.0f, pa, pb + i * k * n, 0.0f,
+                                           pc + i * m * n);
+    });
     benchmark::DoNotOptimize(pc);
   }
   state.counters["GFLOP/s"] =

@@ -182,14 +182,31 @@ def summarize_optimizer(opt, mode, metric, conv_perf):
     }
 
 
+def parse_data_variant(variant):
+    """Splits a data_variant ("<data set>[:<quirk>...][:key=value...]", e.g.
+    "cifar100:legacy-offset:data_order=tf1") into (data set, [quirks], {key: value})."""
+    base, *tokens = str(variant).split(":")
+    quirks = [t for t in tokens if "=" not in t]
+    settings = dict(t.split("=", 1) for t in tokens if "=" in t)
+    return base, quirks, settings
+
+
 def variant_matches_baseline(problem, variant):
-    """True when a run's data_variant is the data the baselines were trained on (SPEC A.4)."""
+    """True when a run's data_variant is the data the baselines were trained on (SPEC A.4, A.5):
+    the same data set, DeepOBS 1.1's quirks, and TF1's data order (files without a data_order,
+    DeepOBS's own included, are taken to be tf1)."""
     if variant is None or problem not in BASELINE_DATA:
         return True  # DeepOBS's own files record no variant
-    base, _, suffix = str(variant).partition(":")
+    base, quirks, settings = parse_data_variant(variant)
     if base != BASELINE_DATA[problem]:
         return False
-    s = suffix.lower()
+    if settings.get("data_order", "tf1") != "tf1":
+        return False
+    # The runner records the image data choices as keys (SPEC A.4): cifar100 offset=legacy|fixed,
+    # svhn train=64000|full; DeepOBS 1.1's are legacy and 64000.
+    if settings.get("offset", "legacy") != "legacy" or settings.get("train", "64000") != "64000":
+        return False
+    s = ":".join(quirks).lower()
     if problem == "cifar100_allcnnc":
         return s == "" or "legacy" in s
     return not any(w in s for w in ("fixed", "full", "73257"))

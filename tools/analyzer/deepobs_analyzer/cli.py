@@ -74,6 +74,32 @@ def _prepare_parser(sub):
                    help="target folder (default baselines_deepobs)")
 
 
+def _reproduce_parsers(sub):
+    # Internal: run by `deepobs reproduce` (runner/reproduce_command.cpp), not meant to be typed.
+    p = sub.add_parser("reproduce-select", help="(internal, for 'deepobs reproduce') the baseline "
+                       "setting chosen per optimizer, with every seed's curves, as JSON")
+    p.add_argument("baselines_dir")
+    p.add_argument("problem")
+    p.add_argument("--optimizers", required=True, help="canonical names, comma-separated")
+    p.add_argument("--mode", default="most")
+    p.add_argument("--out", required=True, help="where the JSON goes")
+    p = sub.add_parser("reproduce-figure", help="(internal, for 'deepobs reproduce') our seed "
+                       "band over the baselines' from the summary JSON")
+    p.add_argument("summary")
+    p.add_argument("out")
+
+
+def _missing(modules=("numpy", "pandas", "matplotlib")):
+    """True (after printing the install hint) when a module the command needs is missing."""
+    from deepobs_analyzer.deps import MissingDependency, require
+    try:
+        require(modules)
+    except MissingDependency as e:
+        print(e, file=sys.stderr)
+        return True
+    return False
+
+
 def build_parser():
     parser = argparse.ArgumentParser(prog=PROG, description="DeepOBS analyzer: DeepOBS 1.1 and "
                                      "1.2's plots, tables and baseline comparison.")
@@ -82,20 +108,18 @@ def build_parser():
     _check_parser(sub)
     _runtime_parser(sub)
     _prepare_parser(sub)
+    _reproduce_parsers(sub)
     return parser
 
 
 def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
-    name = f"deepobs {args.command}"
+    name = "deepobs reproduce" if args.command.startswith("reproduce-") else \
+        f"deepobs {args.command}"
     try:
         if args.command == "analyze":
-            from deepobs_analyzer.deps import MissingDependency, require
-            try:
-                require()
-            except MissingDependency as e:
-                print(e, file=sys.stderr)
+            if _missing():
                 return 3
             from deepobs_analyzer.report import analyze
             baselines = args.baselines
@@ -111,11 +135,7 @@ def main(argv=None):
             analyze(args.results_dir, baselines, args.output_dir, args.mode, args.metric,
                     formats, args.conv_perf, args.which, figures=not args.no_figures)
         elif args.command == "check":
-            from deepobs_analyzer.deps import MissingDependency, require
-            try:
-                require(("numpy",))
-            except MissingDependency as e:
-                print(e, file=sys.stderr)
+            if _missing(("numpy",)):
                 return 3
             from deepobs_analyzer import loading
             tree = loading.load_tree(args.results_dir)
@@ -132,6 +152,20 @@ def main(argv=None):
             estimate_runtime(args.deepobs, args.optimizer, args.test_problem, args.num_runs,
                              args.num_epochs, args.batch_size, args.lr, args.sgd_lr, args.hp,
                              args.optimizer_args, args.data_dir, args.device)
+        elif args.command == "reproduce-select":
+            if _missing(("numpy",)):
+                return 3
+            from deepobs_analyzer.analysis import MODES
+            from deepobs_analyzer.reproduce import write_selection
+            if args.mode not in MODES:
+                raise AnalyzerError(f"--mode must be one of {', '.join(MODES)}")
+            write_selection(args.baselines_dir, args.problem,
+                            [o for o in args.optimizers.split(",") if o], args.out, args.mode)
+        elif args.command == "reproduce-figure":
+            if _missing(("matplotlib",)):
+                return 3
+            from deepobs_analyzer.reproduce import write_figure
+            write_figure(args.summary, args.out)
         elif args.command == "prepare-baselines":
             from deepobs_analyzer.baselines import prepare_baselines
             prepare_baselines(args.dir)

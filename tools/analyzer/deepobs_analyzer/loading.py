@@ -170,8 +170,9 @@ def _subdirs(d):
                   and not f.startswith("."))
 
 
-def load_tree(root, baseline=False):
-    """Walks root into {problem: ProblemResults}; raises AnalyzerError with the file named."""
+def load_tree(root, baseline=False, only=None):
+    """Walks root into {problem: ProblemResults}; raises AnalyzerError with the file named.
+    only: the test-problem folders to read (default: all)."""
     if not os.path.exists(root):
         raise AnalyzerError(f"{root}: no such folder")
     if not os.path.isdir(root):
@@ -183,6 +184,8 @@ def load_tree(root, baseline=False):
             f"{os.path.join(root, stray[0])}: not in the DeepOBS layout {LAYOUT} "
             "(a result file directly in the results folder)")
     for pname in _subdirs(root):
+        if only is not None and pname not in only:
+            continue
         pdir = os.path.join(root, pname)
         prob = ProblemResults(pname, pdir)
         if _json_files(pdir):
@@ -228,7 +231,7 @@ def load_tree(root, baseline=False):
                 prob.optimizers[oname] = opt
         if prob.optimizers:
             problems[pname] = prob
-    if not problems:
+    if not problems and only is None:
         raise AnalyzerError(
             f"{root}: no result files found; expected {LAYOUT}")
     return problems

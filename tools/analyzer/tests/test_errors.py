@@ -155,6 +155,27 @@ class Units(unittest.TestCase):
                                                           "cifar100:legacy-offset"))
         self.assertFalse(analysis.variant_matches_baseline("cifar100_allcnnc", "cifar100:fixed"))
         self.assertFalse(analysis.variant_matches_baseline("svhn_wrn164", "svhn:full"))
+        # The data order (SPEC A.5): the baselines saw TF1's one order per run.
+        self.assertTrue(analysis.variant_matches_baseline("fmnist_2c2d", "fmnist:data_order=tf1"))
+        self.assertFalse(analysis.variant_matches_baseline("fmnist_2c2d",
+                                                           "fmnist:data_order=reshuffle"))
+        self.assertTrue(analysis.variant_matches_baseline(
+            "cifar100_allcnnc", "cifar100:legacy-offset:data_order=tf1"))
+        self.assertFalse(analysis.variant_matches_baseline(
+            "cifar100_allcnnc", "cifar100:fixed:data_order=tf1"))
+        # What `deepobs run` records for --cifar100_offset and --svhn_train.
+        self.assertTrue(analysis.variant_matches_baseline(
+            "cifar100_allcnnc", "cifar100:offset=legacy:data_order=tf1"))
+        self.assertFalse(analysis.variant_matches_baseline(
+            "cifar100_allcnnc", "cifar100:offset=fixed:data_order=tf1"))
+        self.assertTrue(analysis.variant_matches_baseline(
+            "svhn_wrn164", "svhn:train=64000:data_order=tf1"))
+        self.assertFalse(analysis.variant_matches_baseline(
+            "svhn_wrn164", "svhn:train=full:data_order=tf1"))
+        self.assertTrue(analysis.variant_matches_baseline("cifar10_3c3d",
+                                                          "cifar10:data_order=tf1"))
+        self.assertEqual(analysis.parse_data_variant("cifar100:legacy-offset:data_order=tf1"),
+                         ("cifar100", ["legacy-offset"], {"data_order": "tf1"}))
 
 
 if __name__ == "__main__":
