@@ -20,7 +20,13 @@ std::atomic<std::int64_t> g_current{0}, g_peak{0}, g_allocations{0};
 // step (2 M page faults and 4 s of system time in an fmnist_2c2d epoch once activations are freed
 // during backward). At most 1 GiB is kept; the statistics count handed-out bytes only. Never
 // destroyed: storages may be freed during static destruction.
-constexpr std::size_t kCacheFrom = std::size_t{1} << 20, kCacheMax = std::size_t{1} << 30;
+// Under AddressSanitizer nothing is kept, so that a use after free stays visible to it.
+#ifdef __SANITIZE_ADDRESS__
+constexpr std::size_t kCacheMax = 0;
+#else
+constexpr std::size_t kCacheMax = std::size_t{1} << 30;
+#endif
+constexpr std::size_t kCacheFrom = std::size_t{1} << 20;
 struct BlockCache {
   std::mutex mutex;
   std::multimap<std::size_t, void*> free;  // rounded size → block
