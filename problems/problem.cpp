@@ -102,4 +102,12 @@ std::function<std::unique_ptr<datasets::DataSet>(const ProblemConfig&)> mnist_da
   };
 }
 
+std::function<std::unique_ptr<datasets::DataSet>(const ProblemConfig&)> image_data(
+    std::string dataset) {
+  return [dataset](const ProblemConfig& c) -> std::unique_ptr<datasets::DataSet> {
+    return datasets::make_image_data_set(dataset, datasets::resolve_data_root(c.data_dir),
+                                         data_options(c), c.image);
+  };
+}
+
 }  // namespace deepobs::problems

@@ -20,6 +20,7 @@
 
 #include "core/flat_parameters.h"
 #include "datasets/dataset.h"
+#include "datasets/image_data_set.h"
 
 namespace deepobs::problems {
 
@@ -50,6 +51,9 @@ struct ProblemConfig {
   Device device = Device::cpu();
   // Training-data order across epochs and train_eval semantics (SPEC A.5, datasets::DataOrder).
   datasets::DataOrder data_order = datasets::DataOrder::Tf1;
+  // CIFAR-100's offset quirk and SVHN's training subset (SPEC A.4; --cifar100_offset,
+  // --svhn_train); only the CIFAR/SVHN problems read it.
+  datasets::ImageDataOptions image;
 };
 
 // The network of a problem: a Module whose forward maps a batch to per-example losses.
@@ -127,6 +131,10 @@ ProblemInfo loss_only_info(std::string name, std::string dataset, std::string de
 datasets::DataSetOptions data_options(const ProblemConfig& config);
 // The data factory of an MNIST-format data set ("mnist", "fmnist") from the run's data root.
 std::function<std::unique_ptr<datasets::DataSet>(const ProblemConfig&)> mnist_data(
+    std::string dataset);
+// The data factory of a CIFAR/SVHN data set ("cifar10", "cifar100", "svhn") with DeepOBS's
+// augmentation for training and the run's config.image choices.
+std::function<std::unique_ptr<datasets::DataSet>(const ProblemConfig&)> image_data(
     std::string dataset);
 
 }  // namespace deepobs::problems

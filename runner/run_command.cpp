@@ -207,6 +207,7 @@ int execute(const RunOptions& o, std::ostream& out, std::ostream& err) {
   config.validation = o.validation;
   config.device = device;
   config.data_order = o.data_order;
+  config.image = image_data_options(o);
   auto problem = problems::build_problem(info.name, config);
   FlatParameters& flat = problem->flat();
   ProblemFacts facts;
