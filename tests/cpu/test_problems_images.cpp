@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,7 @@
 #include "layers/init.h"
 #include "optimizers/registry.h"
 #include "problems/registry.h"
+#include "runner/list_command.h"
 #include "test_datasets_util.h"
 #include "tests/common/image_fixtures.h"
 
@@ -67,6 +69,25 @@ TEST(ImageProblems, ParameterCountsMatchSpec) {
     ASSERT_TRUE(e.info.parameter_count.has_value()) << name;
     EXPECT_EQ(*e.info.parameter_count, count) << name << ": the count `deepobs list` prints";
   }
+}
+
+// `deepobs list` shows the eight with their data set, defaults and exact counts.
+TEST(ImageProblems, ListShowsThem) {
+  datasets::test_util::TempDir empty;
+  const std::string dir = empty.path().string();
+  const char* argv[] = {"list", "--data_dir", dir.c_str()};
+  std::ostringstream out, err;
+  ASSERT_EQ(runner::list_command(3, argv, out, err), 0) << err.str();
+  const std::string text = out.str();
+  for (const char* row : {"cifar10_3c3d      cifar10        128     100    0.002      895,210",
+                          "cifar100_3c3d     cifar100       128     100    0.002      918,340",
+                          "svhn_3c3d         svhn           128     100    0.002      895,210",
+                          "cifar100_allcnnc  cifar100       256     350   0.0005    1,387,108",
+                          "cifar10_vgg16     cifar10        128     100   0.0005  134,301,514",
+                          "cifar10_vgg19     cifar10        128     100   0.0005  139,611,210",
+                          "cifar100_vgg16    cifar100       128     100   0.0005  134,670,244",
+                          "cifar100_vgg19    cifar100       128     100   0.0005  139,979,940"})
+    EXPECT_NE(text.find(row), std::string::npos) << row << "\n" << text;
 }
 
 TEST(ImageProblems, DefaultsFollowSpecA2) {
