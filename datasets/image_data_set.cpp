@@ -59,9 +59,12 @@ std::unique_ptr<ImageDataSet> make_cifar(const char* name, const RecordFormat& f
 }  // namespace
 
 std::string image_data_variant(std::string_view data_set, const ImageDataOptions& options) {
+  // Files of any size are never DeepOBS's data: say so, so that no such run passes for one.
+  const char* sizes = options.official_sizes ? "" : ":sizes=any";
   if (data_set == "cifar100")
-    return cat("cifar100:offset=", cifar100_offset_name(options.cifar100_offset));
-  if (data_set == "svhn") return cat("svhn:train=", svhn_train_name(options.svhn_train));
+    return cat("cifar100:offset=", cifar100_offset_name(options.cifar100_offset), sizes);
+  if (data_set == "svhn") return cat("svhn:train=", svhn_train_name(options.svhn_train), sizes);
+  if (data_set == "cifar10") return cat("cifar10", sizes);
   return std::string(data_set);
 }
 

@@ -58,8 +58,8 @@ struct ImageDataOptions {
 };
 
 // What a run records in data_variant for these choices (before ":data_order=…"):
-// "cifar10", "cifar100:offset=legacy|fixed", "svhn:train=64000|full"; any other data set's name
-// unchanged.
+// "cifar10", "cifar100:offset=legacy|fixed", "svhn:train=64000|full", each followed by
+// ":sizes=any" without official_sizes; any other data set's name unchanged.
 std::string image_data_variant(std::string_view data_set, const ImageDataOptions& options);
 
 // The training-phase pipeline of a data set: CIFAR's, or SVHN's without the flip.

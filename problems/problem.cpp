@@ -90,6 +90,19 @@ ProblemInfo loss_only_info(std::string name, std::string dataset, std::string de
   return i;
 }
 
+layers::ConvOptions regularised_conv(int kernel, int stride, ops::PaddingMode padding, double bias,
+                                     int layer_index) {
+  layers::ConvOptions c;
+  c.kernel_h = c.kernel_w = kernel;
+  c.stride_h = c.stride_w = stride;
+  c.padding = padding;
+  c.kernel_init = layers::Initializer::glorot_normal();
+  c.bias_init = layers::Initializer::constant(bias);
+  c.regularised = true;
+  c.layer_index = layer_index;
+  return c;
+}
+
 datasets::DataSetOptions data_options(const ProblemConfig& c) {
   return {c.batch_size, c.seed, c.validation, c.device, c.data_order};
 }

@@ -21,6 +21,7 @@
 #include "core/flat_parameters.h"
 #include "datasets/dataset.h"
 #include "datasets/image_data_set.h"
+#include "layers/conv2d.h"
 
 namespace deepobs::problems {
 
@@ -37,6 +38,10 @@ struct ProblemInfo {
   std::string metric = "test_accuracies";
   // Recorded in the result JSON (SPEC A.4): which data and quirks the run used.
   std::string data_variant;
+  // The model's exact parameter count when the entry states it (SPEC §3), so that `deepobs list`
+  // need not build (and draw) a 134-million-parameter VGG to print it; tests/cpu checks it
+  // against the built model. nullopt: list builds the model and counts.
+  std::optional<std::int64_t> parameter_count;
 };
 
 // What the runner passes when it builds a problem.
@@ -127,6 +132,10 @@ ProblemInfo classifier_info(std::string name, std::string dataset, std::string d
                             int batch_size, int epochs);
 ProblemInfo loss_only_info(std::string name, std::string dataset, std::string description,
                            int batch_size, int epochs);
+// The conv layer of DeepOBS's CIFAR/SVHN models (3c3d, All-CNN-C, VGG): a kernel×kernel TF conv
+// with a glorot_normal kernel in the L2 term and a constant bias.
+layers::ConvOptions regularised_conv(int kernel, int stride, ops::PaddingMode padding, double bias,
+                                     int layer_index);
 // The data-set options of a run.
 datasets::DataSetOptions data_options(const ProblemConfig& config);
 // The data factory of an MNIST-format data set ("mnist", "fmnist") from the run's data root.

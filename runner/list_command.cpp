@@ -105,15 +105,20 @@ int list_command(int argc, const char* const* argv, std::ostream& out, std::ostr
       << "  " << std::left << std::setw(17) << "metric"
       << "data files\n";
   for (const auto& e : problems::problem_registry()) {
-    PhiloxGenerator gen(42, RngPurpose::Init);
-    const auto model = e.make_model(gen);
+    std::int64_t parameters = 0;
+    if (e.info.parameter_count) {
+      parameters = *e.info.parameter_count;
+    } else {
+      PhiloxGenerator gen(42, RngPurpose::Init);
+      parameters = e.make_model(gen)->parameter_count();
+    }
     std::ostringstream wd;
     wd << e.info.default_weight_decay;
     out << std::left << std::setw(18) << e.info.name << std::setw(11) << e.info.dataset
         << std::right << std::setw(7) << e.info.default_batch_size << std::setw(8)
         << e.info.default_num_epochs << std::setw(9) << wd.str() << std::setw(13)
-        << with_commas(model->parameter_count()) << "  " << std::left << std::setw(17)
-        << e.info.metric << data_status(e.info.dataset, root) << "\n";
+        << with_commas(parameters) << "  " << std::left << std::setw(17) << e.info.metric
+        << data_status(e.info.dataset, root) << "\n";
   }
   out << "\ndata root: " << root.describe()
       << "; get missing data with 'deepobs prepare-data <data set>'\n";

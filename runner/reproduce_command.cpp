@@ -80,6 +80,7 @@ struct Options {
   std::string device = "auto";
   std::string data_dir;
   datasets::DataOrder data_order = datasets::DataOrder::Tf1;
+  bool any_data_sizes = false;  // --data_sizes any (passed to every run)
   double alpha = 0.05;
   bool reuse = false;
   bool figure = true;
@@ -133,8 +134,12 @@ std::optional<Options> parse_options(int argc, const char* const* argv, std::ost
       "device", "auto, cpu, cuda or cuda:N (passed to every run)", text()->default_value("auto"))(
       "data_dir", "data directory (passed to every run)", text())(
       "data_order", "tf1 (the baselines' order, default) or reshuffle (passed to every run)",
-      text()->default_value("tf1"))("alpha", "family-wise significance level",
-                                    text()->default_value("0.05"))(
+      text()->default_value("tf1"))(
+      "data_sizes",
+      "official or any: CIFAR/SVHN record files of any size, e.g. fixtures (passed to every run; "
+      "such runs are not on DeepOBS's data)",
+      text()->default_value("official"))("alpha", "family-wise significance level",
+                                         text()->default_value("0.05"))(
       "reuse",
       "use a result file already in <output_dir>/results for a seed (same setting and data order) "
       "instead of training it again")("no_figure", "skip the figure")(
@@ -221,6 +226,10 @@ std::optional<Options> parse_options(int argc, const char* const* argv, std::ost
   } catch (const Error& e) {
     throw UsageError(cat("--data_order: ", e.what()));
   }
+  const std::string sizes = args["data_sizes"].as<std::string>();
+  if (sizes != "official" && sizes != "any")
+    throw UsageError(cat("--data_sizes: unknown choice '", sizes, "' (official or any)"));
+  o.any_data_sizes = sizes == "any";
   const std::string alpha = args["alpha"].as<std::string>();
   try {
     std::size_t used = 0;
@@ -428,6 +437,7 @@ std::vector<std::string> run_arguments(const Options& o, const BaselineSetting& 
       "--device",      o.device,
       "--data_order",  std::string(datasets::data_order_name(o.data_order)),
       "--quiet"};
+  if (o.any_data_sizes) a.insert(a.end(), {"--data_sizes", "any"});
   if (!o.data_dir.empty()) a.insert(a.end(), {"--data_dir", o.data_dir});
   if (b.weight_decay) a.insert(a.end(), {"--weight_decay", number_text(*b.weight_decay)});
   for (const char* key : {"lr_sched_epochs", "lr_sched_factors"}) {
@@ -481,7 +491,11 @@ fs::path reusable_result(const fs::path& folder, int seed, const Options& o) {
     try {
       json facts;
       load_result(f, &facts);
-      if (data_order_of(facts) == datasets::data_order_name(o.data_order)) return f;
+      const bool any_sizes =
+          facts.value("data_variant", std::string()).find(":sizes=any") != std::string::npos;
+      if (data_order_of(facts) == datasets::data_order_name(o.data_order) &&
+          any_sizes == o.any_data_sizes)
+        return f;
     } catch (const Error&) {
     }
   }
@@ -784,8 +798,10 @@ int execute(const Options& o, std::ostream& out, std::ostream& err) {
   const std::string device = first_facts.value("device", o.device);
   out << o.problem << ": deepobs-cpp vs the DeepOBS 1.1 baselines in " << baselines.string() << "\n"
       << "ours: seeds " << seeds_label(o.seeds) << ", data_order " << order << ", device " << device
-      << ", results in " << results.string() << "\n"
-      << "test: Welch's two-sample t-test (unequal variances, two-sided) of our per-seed values "
+      << ", results in " << results.string() << "\n";
+  if (o.any_data_sizes)
+    out << "note: --data_sizes any: the runs may not be on DeepOBS's data (see data_variant)\n";
+  out << "test: Welch's two-sample t-test (unequal variances, two-sided) of our per-seed values "
          "against the baselines' for the same seeds, at epochs";
   for (int e : checked_epochs(comps.front().last_epoch))
     out << " " << e;
@@ -815,6 +831,7 @@ int execute(const Options& o, std::ostream& out, std::ostream& err) {
   summary["seeds"] = o.seeds;
   summary["seeds_label"] = seeds_label(o.seeds);
   summary["data_order"] = order;
+  summary["data_sizes"] = o.any_data_sizes ? "any" : "official";
   summary["device"] = device;
   summary["test"] =
       "Welch's two-sample t-test (unequal variances, two-sided), Student t via the regularized "

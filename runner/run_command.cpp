@@ -142,11 +142,13 @@ void print_summary(std::ostream& out, const RunRecord& r, const problems::Proble
       << std::defaultfloat;
 }
 
-// What --cifar100_offset and --svhn_train chose (DeepOBS 1.1's defaults when not given).
+// What --cifar100_offset, --svhn_train and --data_sizes chose (DeepOBS 1.1's defaults when not
+// given).
 datasets::ImageDataOptions image_data_options(const RunOptions& o) {
   datasets::ImageDataOptions image;
   if (o.cifar100_offset) image.cifar100_offset = *o.cifar100_offset;
   if (o.svhn_train) image.svhn_train = *o.svhn_train;
+  image.official_sizes = !o.any_data_sizes;
   return image;
 }
 

@@ -33,6 +33,9 @@ struct RunOptions {
   // on that data set.
   std::optional<datasets::Cifar100Offset> cifar100_offset;
   std::optional<datasets::SvhnTrain> svhn_train;
+  // --data_sizes any: CIFAR/SVHN record files of any whole number of records (fixtures, subsets)
+  // instead of DeepOBS's counts; recorded as ":sizes=any" in data_variant.
+  bool any_data_sizes = false;
   std::string device = "auto";
   bool deterministic = false;  // cuDNN restricted to deterministic algorithms: bit-identical reruns
   bool tf32 = false;           // allow TF32 tensor cores for f32 GEMM/conv (default strict FP32)
@@ -45,9 +48,9 @@ struct RunOptions {
 // flag with the closest match, missing value, malformed number, missing --optimizer/--lr).
 std::optional<RunOptions> parse_run_options(int argc, const char* const* argv, std::ostream& out);
 
-// The data_variant a run records: the problem's data set with the choices of --cifar100_offset
-// and --svhn_train (datasets::image_data_variant) and ":data_order=<tf1|reshuffle>", e.g.
-// "cifar100:offset=legacy:data_order=tf1". Throws deepobs::Error when one of those flags was
+// The data_variant a run records: the problem's data set with the choices of --cifar100_offset,
+// --svhn_train and --data_sizes (datasets::image_data_variant) and ":data_order=<tf1|reshuffle>",
+// e.g. "cifar100:offset=legacy:data_order=tf1". Throws deepobs::Error when one of those flags was
 // given for a problem on another data set.
 std::string run_data_variant(const RunOptions& options, const std::string& problem_data_variant);
 

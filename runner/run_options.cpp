@@ -124,7 +124,12 @@ std::optional<RunOptions> parse_run_options(int argc, const char* const* argv, s
                     text())("svhn_train",
                             "SVHN problems: 64000 (the first 64,000 training images, as DeepOBS "
                             "1.1 and its baselines) or full (all 73,257)",
-                            text());
+                            text())("data_sizes",
+                                    "CIFAR/SVHN problems: official (every record file must hold "
+                                    "DeepOBS's count: a truncated download fails) or any (any "
+                                    "whole number of records: fixtures, subsets; recorded as "
+                                    "sizes=any in data_variant)",
+                                    text()->default_value("official"));
   cli.parse_positional({"test_problem"});
 
   // DeepOBS takes the schedule lists space-separated (nargs='+'); cxxopts wants one token per
@@ -248,6 +253,10 @@ std::optional<RunOptions> parse_run_options(int argc, const char* const* argv, s
   } catch (const Error& e) {
     throw Error(cat("--svhn_train: ", e.what()));
   }
+  const std::string sizes = args["data_sizes"].as<std::string>();
+  DEEPOBS_CHECK(sizes == "official" || sizes == "any", "--data_sizes: unknown choice '", sizes,
+                "' (official or any)");
+  o.any_data_sizes = sizes == "any";
   for (const auto& spec : info->hyperparameters)
     if (args.count(spec.name)) o.hyperparameters[spec.name] = args[spec.name].as<std::string>();
   if (args.count("hp")) {

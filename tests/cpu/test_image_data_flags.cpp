@@ -66,5 +66,24 @@ TEST(ImageDataFlags, BadValuesAndWrongProblemsAreErrors) {
                         {"--svhn_train applies to problems on SVHN only"});
 }
 
+// --data_sizes any (fixtures, subsets) is recorded, so such a run never passes for one on DeepOBS's
+// data; the default insists on DeepOBS's record counts.
+TEST(ImageDataFlags, AnyDataSizesAreRecorded) {
+  EXPECT_FALSE(parse({}).any_data_sizes);
+  EXPECT_FALSE(parse({"--data_sizes", "official"}).any_data_sizes);
+  const RunOptions o = parse({"--data_sizes", "any", "--cifar100_offset", "fixed"});
+  EXPECT_TRUE(o.any_data_sizes);
+  EXPECT_EQ(run_data_variant(o, "cifar100"), "cifar100:offset=fixed:sizes=any:data_order=tf1");
+  const RunOptions a = parse({"--data_sizes=any"});
+  EXPECT_EQ(run_data_variant(a, "cifar10"), "cifar10:sizes=any:data_order=tf1");
+  EXPECT_EQ(run_data_variant(a, "svhn"), "svhn:train=64000:sizes=any:data_order=tf1");
+  EXPECT_EQ(run_data_variant(a, "fmnist"), "fmnist:data_order=tf1");
+  testing::expect_error(
+      [] {
+        parse({"--data_sizes", "small"});
+      },
+      {"--data_sizes", "unknown choice 'small'", "official or any"});
+}
+
 }  // namespace
 }  // namespace deepobs::runner

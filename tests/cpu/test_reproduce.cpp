@@ -1,6 +1,7 @@
 // `deepobs reproduce`: the comparison on small fake baseline and result trees with a known answer
-// (a consistent and a shifted case), its exit codes, bad input, and one short real run against
-// the published baselines.
+// (a consistent and a shifted case), its exit codes, bad input, one short real run against the
+// published baselines, and cifar10_3c3d / cifar100_allcnnc end to end on small CIFAR fixture
+// folders (--data_sizes any).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -16,6 +17,7 @@
 #include "core/error.h"
 #include "problems/registry.h"
 #include "runner/reproduce_command.h"
+#include "tests/common/image_fixtures.h"
 #include "tests/common/run_in_process.h"
 
 namespace deepobs::runner {
@@ -304,6 +306,74 @@ TEST_F(ReproduceTest, ShortRealRunAgainstThePublishedBaselines) {
   EXPECT_NE(again.err.find("reused"), std::string::npos) << again.err;
   EXPECT_EQ(again.out.substr(again.out.find("MomentumOptimizer  (")),
             r.out.substr(r.out.find("MomentumOptimizer  (")));
+}
+
+// cifar10_3c3d end to end on a CIFAR-10 fixture folder in the real record format (260 training and
+// 130 test images: two steps of the baselines' batch 128 per epoch): the setting the analyzer
+// picks from the published baselines (SGD, lr 6.3e-2, the one with 10 seeds), two seeds of one
+// epoch, every curve with accuracies, and the fixture runs marked in data_variant. The verdict
+// itself means nothing on fixture pixels; what it compares is checked.
+TEST_F(ReproduceTest, Cifar10ThreeC3dEndToEndOnFixtures) {
+  SKIP_WITHOUT_ANALYZER();
+  const fs::path published = fs::path(DEEPOBS_SHARED_DIR) / "baselines" / "deepobs";
+  if (!fs::is_directory(published / "cifar10_3c3d")) GTEST_SKIP() << "no " << published;
+  const fs::path data = dir_ / "data";
+  test_images::write_data_set(data, "cifar10", 52, 130);
+  std::vector<std::string> a = {
+      "cifar10_3c3d",    "--optimizer", "sgd",         "--num_seeds",      "2",
+      "--num_epochs",    "1",           "--baselines", published.string(), "--output_dir",
+      output().string(), "--data_dir",  data.string(), "--data_sizes",     "any",
+      "--device",        "cpu",         "--no_figure"};
+  const auto r = reproduce(a);
+  ASSERT_TRUE(r.code == kReproduceConsistent || r.code == kReproduceDeviation) << r.err << r.out;
+  EXPECT_NE(r.out.find("note: --data_sizes any"), std::string::npos) << r.out;
+  std::ifstream in(output() / "reproduce_cifar10_3c3d.json");
+  const json s = json::parse(in);
+  EXPECT_EQ(s["data_sizes"], "any");
+  const json& o = s["optimizers"][0];
+  EXPECT_EQ(o["optimizer"], "GradientDescentOptimizer");
+  EXPECT_EQ(o["baseline_setting"], "num_epochs__100__batch_size__128__lr__6.3095734448e-02");
+  EXPECT_EQ(o["checked_epochs"], json({0, 1}));
+  // train_eval and test losses and accuracies, epochs 0 and 1.
+  EXPECT_EQ(s["num_checks"], 8);
+  ASSERT_EQ(o["result_files"].size(), 2u);
+  for (const auto& f : o["result_files"]) {
+    std::ifstream rf(f.get<std::string>());
+    const json j = json::parse(rf);
+    EXPECT_EQ(j["data_variant"], "cifar10:sizes=any:data_order=tf1");
+    EXPECT_EQ(j["batch_size"], 128);
+    EXPECT_EQ(j["num_parameters"], 895210);
+    ASSERT_EQ(j["test_losses"].size(), 2u);
+    // Epoch 0: cross-entropy of an untrained net (about ln 10) plus the L2 term at
+    // initialisation, (0.002/2)·Σ n·2/(fan_in+fan_out) = 1.262 (tests/cpu/test_problems_images).
+    const double l0 = j["test_losses"][0].get<double>();
+    EXPECT_GT(l0, 1.262 + 2.0);
+    EXPECT_LT(l0, 1.262 + 2.8);
+    EXPECT_GT(j["test_accuracies"][0].get<double>(), -1e-12);
+  }
+  // A reused fixture run is never taken for a run on the real data, and vice versa.
+  a.push_back("--reuse");
+  EXPECT_NE(reproduce(a).err.find("reused"), std::string::npos);
+  a.erase(a.begin() + 13, a.begin() + 15);  // without --data_sizes any: a fresh run, which fails
+  const auto real = reproduce(a);
+  EXPECT_EQ(real.code, kReproduceFailed) << real.err;
+  EXPECT_NE(real.err.find("prepare-data cifar10"), std::string::npos) << real.err;
+}
+
+// cifar100_allcnnc up to its runs (a CPU step of All-CNN-C at the baselines' batch 256 takes too
+// long for the suite): the analyzer's setting is found and the run it starts reads the data
+// folder it was given.
+TEST_F(ReproduceTest, Cifar100AllCnnCReachesItsRuns) {
+  SKIP_WITHOUT_ANALYZER();
+  const fs::path published = fs::path(DEEPOBS_SHARED_DIR) / "baselines" / "deepobs";
+  if (!fs::is_directory(published / "cifar100_allcnnc")) GTEST_SKIP() << "no " << published;
+  const auto r =
+      reproduce({"cifar100_allcnnc", "--optimizer", "momentum", "--num_seeds", "2", "--num_epochs",
+                 "1", "--baselines", published.string(), "--output_dir", output().string(),
+                 "--data_dir", (dir_ / "nothing").string(), "--device", "cpu", "--no_figure"});
+  EXPECT_EQ(r.code, kReproduceFailed) << r.err;
+  EXPECT_NE(r.err.find("MomentumOptimizer with seed 42 failed"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("prepare-data cifar100"), std::string::npos) << r.err;
 }
 
 }  // namespace

@@ -4,7 +4,9 @@
 //
 // MNIST-format problems run on synthetic IDX files (random bytes of the standard 60,000/10,000
 // sizes, written once per process): agreement between devices does not depend on the pixels, and
-// the GPU machine has no data packages.
+// the GPU machine has no data packages. The CIFAR-10/CIFAR-100/SVHN problems run on small fixture
+// folders in the real record formats (tests/common/image_fixtures.h: 260 training and 130 test
+// images each), the VGGs at batch 8 (a CPU VGG step at batch 128 would take minutes).
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -20,6 +22,7 @@
 #include "core/flat_parameters.h"
 #include "optimizers/registry.h"
 #include "problems/registry.h"
+#include "tests/common/image_fixtures.h"
 #include "twin.h"
 #if DEEPOBS_WITH_CUDA
 #include "core/cuda_backend.h"
@@ -72,6 +75,8 @@ const std::string& fake_data_root() {
       write_split(r / name, "train", 60000, gen);
       write_split(r / name, "test", 10000, gen);
     }
+    for (const char* name : {"cifar10", "cifar100", "svhn"})
+      test_images::write_data_set(r, name, std::string(name) == "cifar100" ? 260 : 52, 130);
     std::atexit([] {
       std::error_code ec;
       fs::remove_all(fs::temp_directory_path() / ("deepobs_gpu_data_" + std::to_string(getpid())),
@@ -82,12 +87,18 @@ const std::string& fake_data_root() {
   return root;
 }
 
+// The batch size the per-problem tests use: 128, the VGGs 8.
+std::int64_t test_batch_size(const std::string& problem) {
+  return problem.find("_vgg") != std::string::npos ? 8 : 128;
+}
+
 problems::ProblemConfig config_on(Device device, std::int64_t batch_size = 128) {
   problems::ProblemConfig c;
   c.batch_size = batch_size;
   c.seed = 42;
   c.data_dir = fake_data_root();
   c.device = device;
+  c.image.official_sizes = false;  // the CIFAR/SVHN fixtures are small
   return c;
 }
 
@@ -137,7 +148,8 @@ TEST(CudaProblems, DataAndParametersLiveOnTheDevice) {
 // uploads its one permutation once; reshuffle a new one per pass).
 TEST(CudaProblems, GpuBatchesEqualCpuBatchesExactly) {
   SKIP_WITHOUT_GPU();
-  for (const std::string name : {"fmnist_2c2d", "quadratic_deep", "two_d_beale"}) {
+  for (const std::string name :
+       {"fmnist_2c2d", "quadratic_deep", "two_d_beale", "cifar10_3c3d", "svhn_3c3d"}) {
     for (auto order : {datasets::DataOrder::Tf1, datasets::DataOrder::Reshuffle}) {
       SCOPED_TRACE(name + " " + std::string(datasets::data_order_name(order)));
       auto cpu_config = config_on(Device::cpu());
@@ -172,8 +184,9 @@ class CudaProblemGradients : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(CudaProblemGradients, MatchTheCpuOnTheSameBatch) {
   SKIP_WITHOUT_GPU();
-  auto cpu = problems::build_problem(GetParam(), config_on(Device::cpu()));
-  auto gpu = problems::build_problem(GetParam(), config_on(Device::cuda(0)));
+  const std::int64_t batch = test_batch_size(GetParam());
+  auto cpu = problems::build_problem(GetParam(), config_on(Device::cpu(), batch));
+  auto gpu = problems::build_problem(GetParam(), config_on(Device::cuda(0), batch));
   FlatParameters &fc = cpu->flat(), &fg = gpu->flat();
   ASSERT_EQ(fc.size(), fg.size());
   twin::expect_identical(fg.params(), fc.params(), "initial parameters (built on the CPU, moved)");
@@ -185,7 +198,8 @@ TEST_P(CudaProblemGradients, MatchTheCpuOnTheSameBatch) {
                      "the logits/quadratic forms come from cuBLAS/cuDNN sums in another order "
                      "(relative ~1e-6 each), then a mean over 128 losses in another order; the "
                      "cross-entropy's log-sum-exp minus the label logit can cancel a digit");
-  // Gradients are sums of up to 25,088 products (conv2's filter gradient: 128·14·14); cuBLAS
+  // Gradients are sums of up to 25,088 products for the MNIST problems (conv2's filter gradient:
+  // 128·14·14) and 401,408 for the VGGs (conv1's filter gradient at batch 8: 8·224·224); cuBLAS
   // and cuDNN pick other summation orders (and cuDNN may use Winograd/FFT transforms, exact in
   // exact arithmetic). Relative 1e-3, plus 1e-4 of the largest gradient for the entries that are
   // sums of cancelling terms (their relative error is unbounded).
@@ -206,7 +220,7 @@ TEST_P(CudaTrainingStep, MatchesTheCpu) {
   const Hyperparameters hps =
       resolve_hyperparameters(find_optimizer("momentum"), {{"momentum", "0.9"}});
   auto step = [&](Device device, Tensor& before) {
-    auto p = problems::build_problem(GetParam(), config_on(device));
+    auto p = problems::build_problem(GetParam(), config_on(device, test_batch_size(GetParam())));
     FlatParameters* flat = &p->flat();
     auto opt = make_optimizer("momentum", *flat, hps);
     before = flat->params().to(Device::cpu());
