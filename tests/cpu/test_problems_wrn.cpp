@@ -5,12 +5,16 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "core/autograd.h"
 #include "core/random/philox_generator.h"
 #include "problems/registry.h"
+#include "runner/reproduce_command.h"
 #include "tests/common/image_fixtures.h"
 #include "tests/common/run_in_process.h"
 
@@ -154,6 +158,37 @@ TEST_F(WideResNetStep, OneTrainingStepPerProblemOnFixtures) {
     ASSERT_TRUE(e.accuracy.has_value());
     EXPECT_EQ(concat_buffers(p->model()), after_train);
   }
+}
+
+// `deepobs reproduce svhn_wrn164` against the published baselines: it picks the tuned setting of
+// each optimizer and starts the first run, which here (no SVHN) stops at the data with the
+// prepare-data hint; the run itself is the one OneTrainingStepPerProblemOnFixtures exercises.
+TEST_F(WideResNetStep, ReproduceSvhnWrn164SelectsTheBaselinesAndNamesMissingData) {
+  const std::filesystem::path published =
+      std::filesystem::path(DEEPOBS_SHARED_DIR) / "baselines" / "deepobs";
+  if (!std::filesystem::is_directory(published / "svhn_wrn164")) GTEST_SKIP() << "no " << published;
+  if (std::system("/usr/bin/python3 -c 'import numpy' >/dev/null 2>&1") != 0)
+    GTEST_SKIP() << "/usr/bin/python3 with numpy is missing";
+  setenv("PYTHONDONTWRITEBYTECODE", "1", 1);  // the analyzer lives in the source tree
+  const std::string data = (dir_ / "no_data").string(), out = (dir_ / "out").string();
+  const std::vector<std::string> args = {"reproduce",    "svhn_wrn164",
+                                         "--optimizer",  "momentum",
+                                         "--num_seeds",  "2",
+                                         "--num_epochs", "1",
+                                         "--baselines",  published.string(),
+                                         "--data_dir",   data,
+                                         "--output_dir", out,
+                                         "--device",     "cpu",
+                                         "--no_figure"};
+  std::vector<const char*> argv;
+  for (const auto& a : args)
+    argv.push_back(a.c_str());
+  std::ostringstream o, e;
+  const int code = runner::reproduce_command(static_cast<int>(argv.size()), argv.data(), o, e);
+  EXPECT_EQ(code, runner::kReproduceFailed) << e.str();
+  for (const char* part : {"MomentumOptimizer with seed 42", "svhn: data set files not found",
+                           "deepobs prepare-data svhn"})
+    EXPECT_NE(e.str().find(part), std::string::npos) << part << " in: " << e.str();
 }
 
 }  // namespace
