@@ -19,7 +19,7 @@ namespace {
 class WideResNet : public ProblemModel {
  public:
   WideResNet(int units_per_group, int widening, std::int64_t classes, PhiloxGenerator& gen)
-      : gen_(gen) {
+      : gen_(&gen) {
     // k = 1 would give group 1 DeepOBS's identity shortcut (C_in == C_out); not needed here.
     DEEPOBS_CHECK(units_per_group >= 1 && widening >= 2,
                   "WideResNet: needs >= 1 unit per group and a widening factor >= 2, got ",
@@ -54,6 +54,7 @@ class WideResNet : public ProblemModel {
     d.regularised = true;
     d.layer_index = layer_index_++;
     dense_ = &register_module("dense", std::make_unique<layers::Dense>(in, classes, d, gen));
+    gen_ = nullptr;  // the caller's generator: not kept beyond construction
   }
 
   Output forward(const datasets::Batch& batch) override {
@@ -86,7 +87,7 @@ class WideResNet : public ProblemModel {
     c.bias_init = std::nullopt;
     c.regularised = true;
     c.layer_index = layer_index_++;
-    return scope.register_module(name, std::make_unique<layers::Conv2d>(in, out, c, gen_));
+    return scope.register_module(name, std::make_unique<layers::Conv2d>(in, out, c, *gen_));
   }
   layers::Conv2d& conv(const std::string& name, std::int64_t in, std::int64_t out, int kernel,
                        int stride) {
@@ -100,7 +101,7 @@ class WideResNet : public ProblemModel {
     return scope.register_module(name, std::make_unique<layers::BatchNorm>(channels, o));
   }
 
-  PhiloxGenerator& gen_;  // the init stream, only during construction
+  PhiloxGenerator* gen_;  // the init stream, during construction only
   int layer_index_ = 0;
   layers::Conv2d* stem_ = nullptr;
   std::vector<Unit> units_;
