@@ -7,9 +7,17 @@ namespace deepobs::problems {
 const std::vector<ProblemEntry>& problem_registry() {
   static const std::vector<ProblemEntry> registry = [] {
     std::vector<ProblemEntry> r;
-    for (auto add :
-         {add_logreg_problems, add_mlp_problems, add_2c2d_problems, add_quadratic_deep_problems,
-          add_two_d_problems, add_3c3d_problems, add_allcnnc_problems, add_vgg_problems})
+    for (auto add : {
+             add_logreg_problems,
+             add_mlp_problems,
+             add_2c2d_problems,
+             add_quadratic_deep_problems,
+             add_two_d_problems,
+             add_3c3d_problems,
+             add_allcnnc_problems,
+             add_vgg_problems,
+             add_wrn_problems,
+         })
       add(r);
     return r;
   }();

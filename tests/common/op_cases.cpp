@@ -5,6 +5,7 @@
 #include <random>
 
 #include "core/ops/activation.h"
+#include "core/ops/batch_norm.h"
 #include "core/ops/conv.h"
 #include "core/ops/dropout.h"
 #include "core/ops/elementwise.h"
@@ -358,6 +359,38 @@ std::vector<OpCase> make_cases() {
                0,
                0,
                "the same Philox mask on both devices, one multiply per element"});
+  // ---- batch normalisation: training mode (batch statistics, the gradient through them), with
+  // 4-D and 2-D inputs, and inference mode (fixed statistics)
+  const char* kBatchNorm =
+      "cuDNN's batch-norm reductions in f32 in its own order vs the CPU's double sums; the "
+      "normalisation divides by a batch deviation, which amplifies them a little";
+  c.push_back({"batch_norm_train_4d",
+               {in({3, 2, 2, 3}, -2, 2), in({2}, 0.5, 1.5), in({2})},
+               [](const V& v) { return ops::batch_norm_train(v[0], v[1], v[2], 1e-3); },
+               {},
+               2e-5,
+               2e-5,
+               kBatchNorm});
+  c.push_back({"batch_norm_train_2d",
+               {in({5, 3}, -2, 2), in({3}, 0.5, 1.5), in({3})},
+               [](const V& v) { return ops::batch_norm_train(v[0], v[1], v[2], 1.001e-5); },
+               {},
+               2e-5,
+               2e-5,
+               kBatchNorm});
+  {
+    OpInput mean = in({2}, -0.5, 0.5), variance = in({2}, 0.5, 2.0);
+    mean.differentiable = variance.differentiable = false;
+    c.push_back(
+        {"batch_norm_inference",
+         {in({2, 2, 3, 2}, -2, 2), in({2}, 0.5, 1.5), in({2}), mean, variance},
+         [](const V& v) { return ops::batch_norm_inference(v[0], v[1], v[2], v[3], v[4], 1e-3); },
+         {},
+         1e-5,
+         1e-5,
+         "cuDNN's inference kernel vs the CPU's (x − mean)·(gamma·inv_std) + beta: a "
+         "rounding or two in another order"});
+  }
   c.push_back(
       {"l2_penalty",
        {in({40})},
