@@ -11,6 +11,7 @@ const std::vector<ProblemEntry>& problem_registry() {
              add_logreg_problems,
              add_mlp_problems,
              add_2c2d_problems,
+             add_vae_problems,
              add_quadratic_deep_problems,
              add_two_d_problems,
              add_3c3d_problems,

@@ -30,6 +30,7 @@ struct ProblemEntry {
 void add_logreg_problems(std::vector<ProblemEntry>& registry);          // logreg.cpp
 void add_mlp_problems(std::vector<ProblemEntry>& registry);             // mlp.cpp
 void add_2c2d_problems(std::vector<ProblemEntry>& registry);            // 2c2d.cpp
+void add_vae_problems(std::vector<ProblemEntry>& registry);             // vae.cpp
 void add_quadratic_deep_problems(std::vector<ProblemEntry>& registry);  // quadratic_deep.cpp
 void add_two_d_problems(std::vector<ProblemEntry>& registry);           // two_d.cpp
 void add_3c3d_problems(std::vector<ProblemEntry>& registry);            // 3c3d.cpp

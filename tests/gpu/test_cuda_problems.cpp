@@ -291,5 +291,46 @@ TEST(CudaProblems, DeterministicRerunsAreBitIdentical) {
 #endif
 }
 
+// The VAE's draws on the device: the eval noise counter lives in device memory and restarts with
+// the pass, so a GPU evaluation pass replays itself exactly and draws the CPU's ε (the losses agree
+// to the forward tolerance); Closure on the GPU redraws the step's masks and ε (bit-identical
+// under --deterministic, where cuDNN's algorithms are fixed).
+TEST(CudaProblems, VaeEvaluationAndClosureDrawTheCpusNumbers) {
+  SKIP_WITHOUT_GPU();
+#if DEEPOBS_WITH_CUDA
+  PolicyScope scope({/*deterministic=*/true, /*tf32=*/false});
+  auto evaluate = [](problems::Problem& p) {
+    autograd::NoGrad guard;
+    p.start(Phase::Test);
+    std::vector<double> losses;
+    Batch b;
+    for (int i = 0; i < 3 && p.next(b); ++i)
+      losses.push_back(p.forward(b, ForwardMode::Eval).loss.to(Device::cpu()).item());
+    return losses;
+  };
+  for (const std::string name : {"mnist_vae", "fmnist_vae"}) {
+    SCOPED_TRACE(name);
+    auto cpu = problems::build_problem(name, config_on(Device::cpu(), 64));
+    auto gpu = problems::build_problem(name, config_on(Device::cuda(0), 64));
+    const auto lc = evaluate(*cpu), lg = evaluate(*gpu);
+    ASSERT_EQ(lc.size(), 3u);
+    ASSERT_EQ(lg.size(), 3u);
+    for (std::size_t i = 0; i < 3; ++i)
+      EXPECT_NEAR(lg[i], lc[i], 1e-4 * std::abs(lc[i]))
+          << "test batch " << i << ": same ε, f32 sums in another order";
+    EXPECT_EQ(evaluate(*gpu), lg) << "a restarted GPU pass replays its noise";
+    FlatParameters& flat = gpu->flat();
+    Batch b;
+    const Tensor step = first_train_batch_loss(*gpu, flat, b);
+    const std::vector<float> step_grad = flat.grads().to(Device::cpu()).to_vector<float>();
+    flat.zero_grad();
+    const Tensor closure = gpu->forward(b, ForwardMode::Closure).loss;
+    autograd::backward(closure);
+    EXPECT_EQ(closure.to(Device::cpu()).item(), step.to(Device::cpu()).item());
+    EXPECT_EQ(flat.grads().to(Device::cpu()).to_vector<float>(), step_grad);
+  }
+#endif
+}
+
 }  // namespace
 }  // namespace deepobs
