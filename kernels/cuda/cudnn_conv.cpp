@@ -13,6 +13,7 @@
 #include "kernels/cuda/context.cuh"
 #include "kernels/cuda/conv_layout.h"
 #include "kernels/cuda/conv_padding.h"
+#include "kernels/cuda/cudnn_descriptor.cuh"
 
 namespace deepobs::kernels::cuda {
 namespace {
@@ -104,28 +105,10 @@ bool known_nondeterministic(cudnnConvolutionBwdFilterAlgo_t a) {
   return a == CUDNN_CONVOLUTION_BWD_FILTER_ALGO_0 || a == CUDNN_CONVOLUTION_BWD_FILTER_ALGO_3;
 }
 
-// ---- RAII descriptors ----
-struct TensorDesc {
-  cudnnTensorDescriptor_t d = nullptr;
-  TensorDesc() { DEEPOBS_CUDNN_CHECK(cudnnCreateTensorDescriptor(&d)); }
-  ~TensorDesc() { cudnnDestroyTensorDescriptor(d); }
-  TensorDesc(const TensorDesc&) = delete;
-  TensorDesc& operator=(const TensorDesc&) = delete;
-};
-struct FilterDesc {
-  cudnnFilterDescriptor_t d = nullptr;
-  FilterDesc() { DEEPOBS_CUDNN_CHECK(cudnnCreateFilterDescriptor(&d)); }
-  ~FilterDesc() { cudnnDestroyFilterDescriptor(d); }
-  FilterDesc(const FilterDesc&) = delete;
-  FilterDesc& operator=(const FilterDesc&) = delete;
-};
-struct ConvDesc {
-  cudnnConvolutionDescriptor_t d = nullptr;
-  ConvDesc() { DEEPOBS_CUDNN_CHECK(cudnnCreateConvolutionDescriptor(&d)); }
-  ~ConvDesc() { cudnnDestroyConvolutionDescriptor(d); }
-  ConvDesc(const ConvDesc&) = delete;
-  ConvDesc& operator=(const ConvDesc&) = delete;
-};
+// ---- RAII descriptors (kernels/cuda/cudnn_descriptor.cuh) ----
+using TensorDesc = CudnnTensorDesc;
+using FilterDesc = CudnnFilterDesc;
+using ConvDesc = CudnnConvDesc;
 
 int as_int(std::int64_t v, const char* what) {
   if (v < 0 || v > INT_MAX)
