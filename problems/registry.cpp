@@ -8,7 +8,7 @@ const std::vector<ProblemEntry>& problem_registry() {
   static const std::vector<ProblemEntry> registry = [] {
     std::vector<ProblemEntry> r;
     for (auto add : {add_logreg_problems, add_mlp_problems, add_2c2d_problems,
-                     add_quadratic_deep_problems, add_two_d_problems})
+                     add_quadratic_deep_problems, add_two_d_problems, add_char_rnn_problems})
       add(r);
     return r;
   }();

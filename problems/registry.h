@@ -32,6 +32,7 @@ void add_mlp_problems(std::vector<ProblemEntry>& registry);             // mlp.c
 void add_2c2d_problems(std::vector<ProblemEntry>& registry);            // 2c2d.cpp
 void add_quadratic_deep_problems(std::vector<ProblemEntry>& registry);  // quadratic_deep.cpp
 void add_two_d_problems(std::vector<ProblemEntry>& registry);           // two_d.cpp
+void add_char_rnn_problems(std::vector<ProblemEntry>& registry);        // char_rnn.cpp
 
 // The Hessian Q = Rᵀ·diag(λ)·R of quadratic_deep, 100×100 row-major in double, from numpy's
 // RandomState(42) exactly as DeepOBS draws it (quadratic_deep.cpp; tested against DeepOBS).
