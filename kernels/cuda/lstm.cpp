@@ -44,8 +44,8 @@ struct Plan {
   LstmWeightOffsets offsets;
 };
 
-// Reads where cudnnGetRNNWeightParams puts each gate's matrices and bias, and checks that they
-// have the shapes the pack kernel assumes (row-major [hidden, input] and [hidden, hidden]).
+// Reads where cudnnGetRNNWeightParams puts each gate's matrices and bias, and checks that their
+// sizes are those the pack kernel assumes (row-major [hidden, input] and [hidden, hidden]).
 LstmWeightOffsets weight_offsets(KernelContext& ctx, Plan& p, const LstmShape& s) {
   DeviceBuffer space(p.weight_bytes);
   const auto* base = static_cast<const char*>(space.p);
@@ -55,18 +55,21 @@ LstmWeightOffsets weight_offsets(KernelContext& ctx, Plan& p, const LstmShape& s
     void *m_addr = nullptr, *b_addr = nullptr;
     DEEPOBS_CUDNN_CHECK(cudnnGetRNNWeightParams(ctx.cudnn(), p.rnn.d, 0, p.weight_bytes, space.p,
                                                 lin, m.d, &m_addr, b.d, &b_addr));
+    // cuDNN stores each gate's matrix row-major as [hidden, cols] (the layout PyTorch's
+    // weight_ih/weight_hh views rely on too); the descriptor must at least agree on its size.
     cudnnDataType_t type;
     int nb = 0, dims[3] = {}, strides[3] = {};
     DEEPOBS_CUDNN_CHECK(cudnnGetTensorNdDescriptor(m.d, 3, &type, &nb, dims, strides));
     const std::int64_t cols = lin < 4 ? s.input : s.hidden;
-    if (nb != 3 || dims[0] != 1 || dims[1] != s.hidden || dims[2] != cols || strides[2] != 1 ||
-        strides[1] != cols || m_addr == nullptr)
-      throw CudaError("cuDNN LSTM: weight matrix " + std::to_string(lin) + " has dims [" +
-                      std::to_string(dims[0]) + "," + std::to_string(dims[1]) + "," +
-                      std::to_string(dims[2]) + "], expected [1," + std::to_string(s.hidden) + "," +
-                      std::to_string(cols) +
-                      "] row-major: this cuDNN lays out its weight "
-                      "space differently from what kernels/cuda/lstm_pack.cu assumes");
+    std::int64_t numel = 1;
+    for (int k = 0; k < nb && k < 3; ++k)
+      numel *= dims[k];
+    if (m_addr == nullptr || type != CUDNN_DATA_FLOAT || numel != s.hidden * cols)
+      throw CudaError("cuDNN LSTM: weight matrix " + std::to_string(lin) + " has " +
+                      std::to_string(numel) + " elements, expected " + std::to_string(s.hidden) +
+                      "×" + std::to_string(cols) +
+                      " floats: this cuDNN lays out its weight space "
+                      "differently from what kernels/cuda/lstm_pack.cu assumes");
     const auto at = [&](const void* a) {
       return static_cast<std::int64_t>(static_cast<const char*>(a) - base) /
              static_cast<std::int64_t>(sizeof(float));

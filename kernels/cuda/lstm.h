@@ -12,8 +12,9 @@
 // LSTM formulas compute TF's cell. The backward pass writes cuDNN's weight gradients into
 // dweight_space (zeroed first: cudnnRNNBackwardWeights_v8 accumulates) and copies them back into
 // TF's layout; the constant forget_bias has no gradient. Offsets come from
-// cudnnGetRNNWeightParams, and the matrix shapes it reports are checked, so a cuDNN that laid
-// its weight space out differently fails loudly instead of silently permuting weights.
+// cudnnGetRNNWeightParams (the sizes it reports are checked); that each gate matrix is row-major
+// [hidden, cols] is cuDNN's documented layout, and the GPU twin tests (op table, char-RNN)
+// would fail on any other.
 //
 // Math: strict FP32 (CUDNN_FMA_MATH) unless the context's policies allow TF32;
 // CUDNN_RNN_ALGO_STANDARD, one layer, unidirectional, no cuDNN dropout (the model applies TF's
