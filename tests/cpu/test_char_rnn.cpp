@@ -216,7 +216,8 @@ TEST_F(CharRnnTest, ReproduceRunsTheBaselinesSettingOnFixtures) {
     GTEST_SKIP() << "/usr/bin/python3 with numpy is missing";
   const fs::path published = fs::path(DEEPOBS_SHARED_DIR) / "baselines" / "deepobs";
   if (!fs::is_directory(published / "tolstoi_char_rnn")) GTEST_SKIP() << "no " << published;
-  write_tolstoi(dir_ / "data", 5101, 2600);  // batch 50: 2 training batches, 1 test batch
+  setenv("PYTHONDONTWRITEBYTECODE", "1", 1);  // the analyzer lives in the source tree
+  write_tolstoi(dir_ / "data", 5101, 2600);   // batch 50: 2 training batches, 1 test batch
   const std::vector<std::string> args = {"reproduce",    "tolstoi_char_rnn",
                                          "--optimizer",  "sgd",
                                          "--num_seeds",  "2",

@@ -257,7 +257,8 @@ TEST(CudaProblems, DeterministicRerunsAreBitIdentical) {
   SKIP_WITHOUT_GPU();
 #if DEEPOBS_WITH_CUDA
   PolicyScope scope({/*deterministic=*/true, /*tf32=*/false});
-  for (const std::string name : {"fmnist_2c2d", "fmnist_mlp", "quadratic_deep"}) {
+  for (const std::string name :
+       {"fmnist_2c2d", "fmnist_mlp", "quadratic_deep", "tolstoi_char_rnn"}) {
     SCOPED_TRACE(name);
     const Hyperparameters hps =
         resolve_hyperparameters(find_optimizer("momentum"), {{"momentum", "0.9"}});
