@@ -9,6 +9,7 @@
 #include "core/ops/reduce.h"
 #include "datasets/data_dir.h"
 #include "datasets/mnist.h"
+#include "datasets/tolstoi.h"
 
 namespace deepobs::problems {
 
@@ -120,6 +121,13 @@ std::function<std::unique_ptr<datasets::DataSet>(const ProblemConfig&)> image_da
   return [dataset](const ProblemConfig& c) -> std::unique_ptr<datasets::DataSet> {
     return datasets::make_image_data_set(dataset, datasets::resolve_data_root(c.data_dir),
                                          data_options(c), c.image);
+  };
+}
+
+std::function<std::unique_ptr<datasets::DataSet>(const ProblemConfig&)> tolstoi_data() {
+  return [](const ProblemConfig& c) -> std::unique_ptr<datasets::DataSet> {
+    return datasets::make_tolstoi_data_set(datasets::resolve_data_root(c.data_dir),
+                                           data_options(c));
   };
 }
 

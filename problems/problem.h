@@ -145,5 +145,8 @@ std::function<std::unique_ptr<datasets::DataSet>(const ProblemConfig&)> mnist_da
 // augmentation for training and the run's config.image choices.
 std::function<std::unique_ptr<datasets::DataSet>(const ProblemConfig&)> image_data(
     std::string dataset);
+// The data factory of Tolstoi's character sequences (datasets::make_tolstoi_data_set) from the
+// run's data root.
+std::function<std::unique_ptr<datasets::DataSet>(const ProblemConfig&)> tolstoi_data();
 
 }  // namespace deepobs::problems

@@ -18,6 +18,7 @@ const std::vector<ProblemEntry>& problem_registry() {
              add_allcnnc_problems,
              add_vgg_problems,
              add_wrn_problems,
+             add_char_rnn_problems,
          })
       add(r);
     return r;

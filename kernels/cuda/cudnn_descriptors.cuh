@@ -1,6 +1,10 @@
-// RAII owners of cuDNN descriptors and the int-range check of cuDNN's size arguments, shared by
-// the convolution and batch-norm wrappers. Internal to kernels/cuda (includes CUDA headers).
+// RAII owners of cuDNN descriptors (created in the constructor, destroyed with the owner, every
+// creation checked with file, line and cuDNN's message) and the int-range check of cuDNN's size
+// arguments, shared by the convolution, batch-norm and LSTM wrappers. Internal to kernels/cuda
+// (includes CUDA headers).
 #pragma once
+
+#include <cudnn.h>
 
 #include <climits>
 #include <cstdint>
@@ -11,27 +15,27 @@
 
 namespace deepobs::kernels::cuda {
 
-struct TensorDesc {
-  cudnnTensorDescriptor_t d = nullptr;
-  TensorDesc() { DEEPOBS_CUDNN_CHECK(cudnnCreateTensorDescriptor(&d)); }
-  ~TensorDesc() { cudnnDestroyTensorDescriptor(d); }
-  TensorDesc(const TensorDesc&) = delete;
-  TensorDesc& operator=(const TensorDesc&) = delete;
+template <class Handle, cudnnStatus_t (*Create)(Handle*), cudnnStatus_t (*Destroy)(Handle)>
+struct CudnnDescriptor {
+  Handle d = nullptr;
+  CudnnDescriptor() { DEEPOBS_CUDNN_CHECK(Create(&d)); }
+  ~CudnnDescriptor() { Destroy(d); }
+  CudnnDescriptor(const CudnnDescriptor&) = delete;
+  CudnnDescriptor& operator=(const CudnnDescriptor&) = delete;
 };
-struct FilterDesc {
-  cudnnFilterDescriptor_t d = nullptr;
-  FilterDesc() { DEEPOBS_CUDNN_CHECK(cudnnCreateFilterDescriptor(&d)); }
-  ~FilterDesc() { cudnnDestroyFilterDescriptor(d); }
-  FilterDesc(const FilterDesc&) = delete;
-  FilterDesc& operator=(const FilterDesc&) = delete;
-};
-struct ConvDesc {
-  cudnnConvolutionDescriptor_t d = nullptr;
-  ConvDesc() { DEEPOBS_CUDNN_CHECK(cudnnCreateConvolutionDescriptor(&d)); }
-  ~ConvDesc() { cudnnDestroyConvolutionDescriptor(d); }
-  ConvDesc(const ConvDesc&) = delete;
-  ConvDesc& operator=(const ConvDesc&) = delete;
-};
+
+using TensorDesc = CudnnDescriptor<cudnnTensorDescriptor_t, cudnnCreateTensorDescriptor,
+                                   cudnnDestroyTensorDescriptor>;
+using FilterDesc = CudnnDescriptor<cudnnFilterDescriptor_t, cudnnCreateFilterDescriptor,
+                                   cudnnDestroyFilterDescriptor>;
+using ConvDesc = CudnnDescriptor<cudnnConvolutionDescriptor_t, cudnnCreateConvolutionDescriptor,
+                                 cudnnDestroyConvolutionDescriptor>;
+using RnnDesc =
+    CudnnDescriptor<cudnnRNNDescriptor_t, cudnnCreateRNNDescriptor, cudnnDestroyRNNDescriptor>;
+using RnnDataDesc = CudnnDescriptor<cudnnRNNDataDescriptor_t, cudnnCreateRNNDataDescriptor,
+                                    cudnnDestroyRNNDataDescriptor>;
+using DropoutDesc = CudnnDescriptor<cudnnDropoutDescriptor_t, cudnnCreateDropoutDescriptor,
+                                    cudnnDestroyDropoutDescriptor>;
 
 // v as the int cuDNN takes; throws std::invalid_argument "<op>: <what> = v is outside cuDNN's int
 // range" for v outside [min, INT_MAX].

@@ -9,9 +9,11 @@
 #include "core/ops/conv.h"
 #include "core/ops/dropout.h"
 #include "core/ops/elementwise.h"
+#include "core/ops/embedding.h"
 #include "core/ops/l2.h"
 #include "core/ops/linear.h"
 #include "core/ops/loss.h"
+#include "core/ops/lstm.h"
 #include "core/ops/pool.h"
 #include "core/ops/reduce.h"
 #include "core/ops/resize.h"
@@ -391,6 +393,41 @@ std::vector<OpCase> make_cases() {
          "cuDNN's inference kernel vs the CPU's (x − mean)·(gamma·inv_std) + beta: a "
          "rounding or two in another order"});
   }
+  // ---- embedding and LSTM (the char-RNN): 12 ids over 5 rows, so rows repeat and the
+  // scatter-add sums several gradient rows; the LSTM over 3 steps, checked through y and through
+  // the final state (h and c side by side).
+  OpInput ids{{3, 4}};
+  ids.classes = 5;
+  ids.differentiable = false;
+  c.push_back({"embedding",
+               {in({5, 3}), ids},
+               [](const V& v) { return ops::embedding(v[0], v[1]); },
+               {},
+               0,
+               0,
+               "a gather, and sums added in the same order (increasing position) on both devices"});
+  const char* kLstm =
+      "cuDNN's GEMM tiling and the forget bias folded into its bias vs Eigen's order; expf/tanhf "
+      "ulps through 3 steps";
+  const std::vector<OpInput> lstm_inputs = {in({2, 3, 4}), in({2, 5}), in({2, 5}),
+                                            in({9, 20}, -0.6, 0.6), in({20}, -0.5, 0.5)};
+  c.push_back({"lstm_outputs",
+               lstm_inputs,
+               [](const V& v) { return ops::lstm(v[0], v[1], v[2], v[3], v[4], 1.0).y; },
+               {},
+               1e-5,
+               2e-6,
+               kLstm});
+  c.push_back({"lstm_final_state",
+               lstm_inputs,
+               [](const V& v) {
+                 const ops::LstmResult r = ops::lstm(v[0], v[1], v[2], v[3], v[4], 1.0);
+                 return ops::concat({r.h, r.c}, -1);
+               },
+               {},
+               1e-5,
+               2e-6,
+               kLstm});
   c.push_back(
       {"l2_penalty",
        {in({40})},

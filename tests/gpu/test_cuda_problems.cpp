@@ -7,6 +7,7 @@
 // the GPU machine has no data packages. The CIFAR-10/CIFAR-100/SVHN problems run on small fixture
 // folders in the real record formats (tests/common/image_fixtures.h: 260 training and 130 test
 // images each), the VGGs at batch 8 (a CPU VGG step at batch 128 would take minutes).
+// tolstoi_char_rnn runs on random .npy id files likewise.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -20,6 +21,7 @@
 
 #include "core/autograd.h"
 #include "core/flat_parameters.h"
+#include "datasets/npy.h"
 #include "optimizers/registry.h"
 #include "problems/registry.h"
 #include "tests/common/image_fixtures.h"
@@ -77,6 +79,16 @@ const std::string& fake_data_root() {
     }
     for (const char* name : {"cifar10", "cifar100", "svhn"})
       test_images::write_data_set(r, name, std::string(name) == "cifar100" ? 260 : 52, 130);
+    // Tolstoi's ids (tolstoi_char_rnn): every one of the 83 characters occurs; at batch 128,
+    // three training batches and one test batch of 128×50.
+    fs::create_directories(r / "tolstoi");
+    std::uniform_int_distribution<std::int64_t> id(0, 82);
+    for (const auto& [file, n] : {std::pair{"train.npy", 20000}, std::pair{"test.npy", 7000}}) {
+      std::vector<std::int64_t> ids(static_cast<std::size_t>(n));
+      for (std::size_t i = 0; i < ids.size(); ++i)
+        ids[i] = i < 83 ? static_cast<std::int64_t>(i) : id(gen);
+      std::ofstream(r / "tolstoi" / file, std::ios::binary) << datasets::npy_int64_bytes(ids);
+    }
     std::atexit([] {
       std::error_code ec;
       fs::remove_all(fs::temp_directory_path() / ("deepobs_gpu_data_" + std::to_string(getpid())),
@@ -263,7 +275,8 @@ TEST(CudaProblems, DeterministicRerunsAreBitIdentical) {
   SKIP_WITHOUT_GPU();
 #if DEEPOBS_WITH_CUDA
   PolicyScope scope({/*deterministic=*/true, /*tf32=*/false});
-  for (const std::string name : {"fmnist_2c2d", "fmnist_mlp", "quadratic_deep", "svhn_wrn164"}) {
+  for (const std::string name :
+       {"fmnist_2c2d", "fmnist_mlp", "quadratic_deep", "svhn_wrn164", "tolstoi_char_rnn"}) {
     SCOPED_TRACE(name);
     const Hyperparameters hps =
         resolve_hyperparameters(find_optimizer("momentum"), {{"momentum", "0.9"}});
@@ -330,6 +343,46 @@ TEST(CudaProblems, VaeEvaluationAndClosureDrawTheCpusNumbers) {
     EXPECT_EQ(flat.grads().to(Device::cpu()).to_vector<float>(), step_grad);
   }
 #endif
+}
+
+// tolstoi_char_rnn on the GPU (cuDNN LSTM, embedding kernels, device-side dropout masks): the
+// carried state makes the second batch depend on the first, in training and in evaluation; both
+// agree with the CPU twin, and Closure replays its step exactly on the device.
+TEST(CudaProblems, CharRnnCarriesItsStateAndReplaysItsStepLikeTheCpu) {
+  SKIP_WITHOUT_GPU();
+  struct Losses {
+    double train2 = 0, closure2 = 0, eval2 = 0;
+  };
+  const auto run = [](Device device) {
+    auto p = problems::build_problem("tolstoi_char_rnn", config_on(device, 16));
+    Losses l;
+    Batch b;
+    p->start(Phase::Train);
+    EXPECT_TRUE(p->next(b));
+    {
+      autograd::NoGrad no_grad;
+      p->forward(b, ForwardMode::Train);
+    }
+    EXPECT_TRUE(p->next(b));
+    p->flat().zero_grad();
+    const Tensor loss = p->forward(b, ForwardMode::Train).loss;
+    autograd::backward(loss);
+    l.train2 = loss.item();
+    autograd::NoGrad no_grad;
+    l.closure2 = p->forward(b, ForwardMode::Closure).loss.item();
+    p->start(Phase::Test);
+    EXPECT_TRUE(p->next(b));
+    p->forward(b, ForwardMode::Eval);
+    EXPECT_TRUE(p->next(b));
+    l.eval2 = p->forward(b, ForwardMode::Eval).loss.item();
+    return l;
+  };
+  const Losses c = run(Device::cpu()), g = run(Device::cuda(0));
+  EXPECT_EQ(g.closure2, g.train2) << "Closure reruns the step: same masks, same starting state";
+  EXPECT_EQ(c.closure2, c.train2);
+  // 100 LSTM steps (two batches of 50) of f32 GEMMs in cuDNN's order vs Eigen's, expf/tanhf ulps.
+  EXPECT_NEAR(g.train2, c.train2, 1e-4 * c.train2);
+  EXPECT_NEAR(g.eval2, c.eval2, 1e-4 * c.eval2);
 }
 
 }  // namespace
