@@ -1,7 +1,7 @@
 // `deepobs reproduce`: the comparison on small fake baseline and result trees with a known answer
 // (a consistent and a shifted case), its exit codes, bad input, one short real run against the
-// published baselines, and cifar10_3c3d / cifar100_allcnnc end to end on small CIFAR fixture
-// folders (--data_sizes any).
+// published baselines, and cifar10_3c3d / svhn_wrn164 / cifar100_allcnnc end to end on small
+// CIFAR/SVHN fixture folders (--data_sizes any).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -358,6 +358,42 @@ TEST_F(ReproduceTest, Cifar10ThreeC3dEndToEndOnFixtures) {
   const auto real = reproduce(a);
   EXPECT_EQ(real.code, kReproduceFailed) << real.err;
   EXPECT_NE(real.err.find("prepare-data cifar10"), std::string::npos) << real.err;
+}
+
+// svhn_wrn164 end to end on an SVHN fixture folder in the real record format (5 × 52 training and
+// 130 test images: two steps of the baselines' batch 128): the SGD setting the analyzer picks,
+// two seeds of one epoch through batch norm's Train and Eval paths, the runs marked as fixture
+// runs. Epoch 0 is an untrained 10-class net plus the regulariser at initialisation, 0.4829
+// (tests/cpu/test_problems_wrn.cpp).
+TEST_F(ReproduceTest, SvhnWrn164EndToEndOnFixtures) {
+  SKIP_WITHOUT_ANALYZER();
+  const fs::path published = fs::path(DEEPOBS_SHARED_DIR) / "baselines" / "deepobs";
+  if (!fs::is_directory(published / "svhn_wrn164")) GTEST_SKIP() << "no " << published;
+  const fs::path data = dir_ / "data";
+  test_images::write_data_set(data, "svhn", 52, 130);
+  const auto r =
+      reproduce({"svhn_wrn164", "--optimizer", "sgd", "--num_seeds", "2", "--num_epochs", "1",
+                 "--baselines", published.string(), "--output_dir", output().string(), "--data_dir",
+                 data.string(), "--data_sizes", "any", "--device", "cpu", "--no_figure"});
+  ASSERT_TRUE(r.code == kReproduceConsistent || r.code == kReproduceDeviation) << r.err << r.out;
+  std::ifstream in(output() / "reproduce_svhn_wrn164.json");
+  const json s = json::parse(in);
+  const json& o = s["optimizers"][0];
+  EXPECT_EQ(o["optimizer"], "GradientDescentOptimizer");
+  EXPECT_EQ(o["baseline_setting"], "num_epochs__160__batch_size__128__lr__2.5118864315e-02");
+  EXPECT_EQ(o["checked_epochs"], json({0, 1}));
+  EXPECT_EQ(s["num_checks"], 8);
+  ASSERT_EQ(o["result_files"].size(), 2u);
+  for (const auto& f : o["result_files"]) {
+    std::ifstream rf(f.get<std::string>());
+    const json j = json::parse(rf);
+    EXPECT_EQ(j["data_variant"], "svhn:train=64000:sizes=any:data_order=tf1");
+    EXPECT_EQ(j["num_parameters"], 2748890);
+    ASSERT_EQ(j["test_losses"].size(), 2u);
+    const double l0 = j["test_losses"][0].get<double>();
+    EXPECT_GT(l0, 0.4829 + 2.0);
+    EXPECT_LT(l0, 0.4829 + 3.5);
+  }
 }
 
 // cifar100_allcnnc up to its runs (a CPU step of All-CNN-C at the baselines' batch 256 takes too
