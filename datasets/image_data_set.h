@@ -53,13 +53,15 @@ struct ImageDataOptions {
   // DeepOBS's data_augmentation argument: true for every CIFAR/SVHN problem of DeepOBS.
   bool augment = true;
   // true: every file must hold DeepOBS's record count (a truncated download fails loudly);
-  // false: any whole number of records (the tests' small fixture files).
+  // false: any whole number of records (the tests' small fixture files). The MNIST-format
+  // reader honours it too (problems::mnist_data).
   bool official_sizes = true;
 };
 
 // What a run records in data_variant for these choices (before ":data_order=…"):
-// "cifar10", "cifar100:offset=legacy|fixed", "svhn:train=64000|full", each followed by
-// ":sizes=any" without official_sizes; any other data set's name unchanged.
+// "cifar10", "cifar100:offset=legacy|fixed", "svhn:train=64000|full", and "mnist"/"fmnist"
+// (their reader honours official_sizes too), each followed by ":sizes=any" without
+// official_sizes; any other data set's name unchanged.
 std::string image_data_variant(std::string_view data_set, const ImageDataOptions& options);
 
 // The training-phase pipeline of a data set: CIFAR's, or SVHN's without the flip.

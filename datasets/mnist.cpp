@@ -1,5 +1,7 @@
 #include "datasets/mnist.h"
 
+#include <algorithm>
+
 #include "core/error.h"
 #include "datasets/idx_reader.h"
 
@@ -36,16 +38,19 @@ Examples load_mnist_split(const std::filesystem::path& images, const std::filesy
 }
 
 std::unique_ptr<InMemoryDataSet> make_mnist_data_set(std::string_view name, const DataRoot& root,
-                                                     const DataSetOptions& options) {
+                                                     const DataSetOptions& options,
+                                                     bool official_sizes) {
   DEEPOBS_CHECK(name == "mnist" || name == "fmnist", "make_mnist_data_set: '", name,
                 "' is not an MNIST-format data set (mnist, fmnist)");
   const FoundDataSet found = find_data_set(name, root);
   // data_dir.cpp lists the files as train images, train labels, test images, test labels.
   InMemorySpec spec;
   spec.name = std::string(name);
-  spec.train = load_mnist_split(found.files.at(0), found.files.at(1), kMnistTrainSize);
-  spec.test = load_mnist_split(found.files.at(2), found.files.at(3), kMnistTestSize);
-  spec.train_eval_size = kMnistTrainEvalSize;
+  spec.train =
+      load_mnist_split(found.files.at(0), found.files.at(1), official_sizes ? kMnistTrainSize : -1);
+  spec.test =
+      load_mnist_split(found.files.at(2), found.files.at(3), official_sizes ? kMnistTestSize : -1);
+  spec.train_eval_size = std::min(kMnistTrainEvalSize, spec.train.inputs.size(0));
   spec.u8_divisor = 255.0f;
   return std::make_unique<InMemoryDataSet>(std::move(spec), options);
 }

@@ -36,8 +36,11 @@ Examples load_mnist_split(const std::filesystem::path& images, const std::filesy
 // The MNIST-format data set `name` ("mnist" or "fmnist"), found with find_data_set(name, root)
 // (for fmnist that includes /usr/share/datasets/fashion-mnist) and held in memory (about 55 MB of
 // bytes). Throws deepobs::Error when the files are missing (the message says where it looked and
-// how to get them), bad, or not of the standard 60,000/10,000 sizes, and for any other name.
+// how to get them), bad, or (with official_sizes) not of the standard 60,000/10,000 sizes, and for
+// any other name. Without official_sizes (--data_sizes any: fixtures, subsets) any counts are read
+// and train_eval is the first min(10,000, N_train) examples of the pass.
 std::unique_ptr<InMemoryDataSet> make_mnist_data_set(std::string_view name, const DataRoot& root,
-                                                     const DataSetOptions& options);
+                                                     const DataSetOptions& options,
+                                                     bool official_sizes = true);
 
 }  // namespace deepobs::datasets

@@ -112,7 +112,7 @@ std::function<std::unique_ptr<datasets::DataSet>(const ProblemConfig&)> mnist_da
     std::string dataset) {
   return [dataset](const ProblemConfig& c) -> std::unique_ptr<datasets::DataSet> {
     return datasets::make_mnist_data_set(dataset, datasets::resolve_data_root(c.data_dir),
-                                         data_options(c));
+                                         data_options(c), c.image.official_sizes);
   };
 }
 

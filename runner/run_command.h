@@ -33,8 +33,8 @@ struct RunOptions {
   // on that data set.
   std::optional<datasets::Cifar100Offset> cifar100_offset;
   std::optional<datasets::SvhnTrain> svhn_train;
-  // --data_sizes any: CIFAR/SVHN record files of any whole number of records (fixtures, subsets)
-  // instead of DeepOBS's counts; recorded as ":sizes=any" in data_variant.
+  // --data_sizes any: MNIST-format/CIFAR/SVHN files of any whole number of examples (fixtures,
+  // subsets) instead of DeepOBS's counts; recorded as ":sizes=any" in data_variant.
   bool any_data_sizes = false;
   std::string device = "auto";
   bool deterministic = false;  // cuDNN restricted to deterministic algorithms: bit-identical reruns

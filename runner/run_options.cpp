@@ -125,10 +125,10 @@ std::optional<RunOptions> parse_run_options(int argc, const char* const* argv, s
                             "SVHN problems: 64000 (the first 64,000 training images, as DeepOBS "
                             "1.1 and its baselines) or full (all 73,257)",
                             text())("data_sizes",
-                                    "CIFAR/SVHN problems: official (every record file must hold "
-                                    "DeepOBS's count: a truncated download fails) or any (any "
-                                    "whole number of records: fixtures, subsets; recorded as "
-                                    "sizes=any in data_variant)",
+                                    "MNIST/Fashion-MNIST/CIFAR/SVHN problems: official (every "
+                                    "file must hold DeepOBS's count: a truncated download fails) "
+                                    "or any (any whole number of examples: fixtures, subsets; "
+                                    "recorded as sizes=any in data_variant)",
                                     text()->default_value("official"));
   cli.parse_positional({"test_problem"});
 

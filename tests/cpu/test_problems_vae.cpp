@@ -5,7 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <random>
 
 #include "core/autograd.h"
@@ -15,6 +17,7 @@
 #include "problems/vae.h"
 #include "test_datasets_util.h"
 #include "tests/common/gradcheck.h"
+#include "tests/common/run_in_process.h"
 
 namespace deepobs::problems {
 namespace {
@@ -216,6 +219,68 @@ TEST_F(VaeOnFixtures, EvaluationDrawsNoiseAndIsDeterministicForASeed) {
     EXPECT_EQ(first, test[0]);
     EXPECT_NE(p->forward(b, ForwardMode::Eval).loss.item(), first) << "ε is drawn in Eval too";
   }
+}
+
+// One epoch of mnist_vae through `deepobs run` on a small MNIST folder (256 training and 128 test
+// images, --data_sizes any): the loss-only result file of a VAE (no accuracy keys), the fixture
+// run marked in data_variant, and learning. The images are black, so an untrained VAE (sigmoid
+// outputs near ½) starts near Σ_p ½² = 196 and Adam's four steps move its outputs towards 0.
+class VaeRunner : public testing_support::ScratchDirTest {
+ protected:
+  VaeRunner() : ScratchDirTest("deepobs_vae_runner") {}
+};
+
+TEST_F(VaeRunner, OneEpochThroughTheRunnerOnASmallFixture) {
+  using datasets::test_util::idx_bytes;
+  using datasets::test_util::write_raw;
+  const fs::path dir = dir_ / "data" / "mnist";
+  fs::create_directories(dir);
+  std::mt19937 gen(11);
+  for (const auto& [prefix, n] :
+       {std::pair<std::string, std::uint32_t>{"train", 256}, {"t10k", 128}}) {
+    std::vector<std::uint8_t> images(static_cast<std::size_t>(n) * 784), labels(n);
+    for (auto& l : labels)
+      l = static_cast<std::uint8_t>(gen() % 10);
+    write_raw(dir / (prefix + "-images-idx3-ubyte"), idx_bytes({n, 28, 28}, images));
+    write_raw(dir / (prefix + "-labels-idx1-ubyte"), idx_bytes({n}, labels));
+  }
+  const std::vector<std::string> common = {"mnist_vae",
+                                           "--optimizer",
+                                           "adam",
+                                           "--lr",
+                                           "1e-3",
+                                           "-N",
+                                           "1",
+                                           "--data_dir",
+                                           (dir_ / "data").string(),
+                                           "--output_dir",
+                                           (dir_ / "out").string(),
+                                           "--device",
+                                           "cpu"};
+  // The official sizes are required unless --data_sizes any says otherwise.
+  const auto refused = testing_support::run_deepobs_run(common);
+  EXPECT_NE(refused.code, 0);
+  EXPECT_NE(refused.err.find("expected 60000"), std::string::npos) << refused.err;
+
+  std::vector<std::string> args = common;
+  args.insert(args.end(), {"--data_sizes", "any", "--train_log_interval", "1"});
+  const auto r = testing_support::run_deepobs_run(args);
+  ASSERT_EQ(r.code, 0) << r.err;
+  std::ifstream in(r.out.substr(0, r.out.find('\n')));
+  const auto j = nlohmann::json::parse(in);
+  EXPECT_EQ(j["num_parameters"], 10151489);
+  EXPECT_EQ(j["data_variant"], "mnist:sizes=any:data_order=tf1");
+  EXPECT_FALSE(j.contains("test_accuracies"));
+  EXPECT_FALSE(j.contains("train_accuracies"));
+  ASSERT_EQ(j["test_losses"].size(), 2u);
+  ASSERT_EQ(j["train_losses"].size(), 2u);
+  const double l0 = j["test_losses"][0].get<double>();
+  EXPECT_GT(l0, 150.0);
+  EXPECT_LT(l0, 250.0);
+  const auto& mb = j["minibatch_train_losses"];
+  ASSERT_EQ(mb.size(), 4u);  // 256 / 64
+  EXPECT_LT(mb[3].get<double>(), mb[0].get<double>());
+  EXPECT_LT(j["test_losses"][1].get<double>(), l0);
 }
 
 }  // namespace
