@@ -77,7 +77,9 @@ TEST(ImageDataFlags, AnyDataSizesAreRecorded) {
   const RunOptions a = parse({"--data_sizes=any"});
   EXPECT_EQ(run_data_variant(a, "cifar10"), "cifar10:sizes=any:data_order=tf1");
   EXPECT_EQ(run_data_variant(a, "svhn"), "svhn:train=64000:sizes=any:data_order=tf1");
-  EXPECT_EQ(run_data_variant(a, "fmnist"), "fmnist:data_order=tf1");
+  // The MNIST-format reader honours --data_sizes too; data sets without fixed sizes do not.
+  EXPECT_EQ(run_data_variant(a, "fmnist"), "fmnist:sizes=any:data_order=tf1");
+  EXPECT_EQ(run_data_variant(a, "quadratic"), "quadratic:data_order=tf1");
   testing::expect_error(
       [] {
         parse({"--data_sizes", "small"});
