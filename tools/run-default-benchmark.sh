@@ -8,7 +8,7 @@
 # the compiler print goes to build/logs/*.log, which are named (with their first errors) when a
 # stage fails.
 set -euo pipefail
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 logs="$root/build/logs"
 mkdir -p "$logs"
 
