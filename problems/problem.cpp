@@ -8,6 +8,7 @@
 #include "core/ops/loss.h"
 #include "core/ops/reduce.h"
 #include "datasets/data_dir.h"
+#include "datasets/imagenet.h"
 #include "datasets/mnist.h"
 #include "datasets/tolstoi.h"
 
@@ -128,6 +129,13 @@ std::function<std::unique_ptr<datasets::DataSet>(const ProblemConfig&)> tolstoi_
   return [](const ProblemConfig& c) -> std::unique_ptr<datasets::DataSet> {
     return datasets::make_tolstoi_data_set(datasets::resolve_data_root(c.data_dir),
                                            data_options(c));
+  };
+}
+
+std::function<std::unique_ptr<datasets::DataSet>(const ProblemConfig&)> imagenet_data() {
+  return [](const ProblemConfig& c) -> std::unique_ptr<datasets::DataSet> {
+    return datasets::make_imagenet_data_set(datasets::resolve_data_root(c.data_dir),
+                                            data_options(c));
   };
 }
 

@@ -148,5 +148,8 @@ std::function<std::unique_ptr<datasets::DataSet>(const ProblemConfig&)> image_da
 // The data factory of Tolstoi's character sequences (datasets::make_tolstoi_data_set) from the
 // run's data root.
 std::function<std::unique_ptr<datasets::DataSet>(const ProblemConfig&)> tolstoi_data();
+// The data factory of ImageNet (datasets::make_imagenet_data_set) from the run's data root:
+// inputs f32 [B,3,224,224], labels i64 [B] in 0..1000.
+std::function<std::unique_ptr<datasets::DataSet>(const ProblemConfig&)> imagenet_data();
 
 }  // namespace deepobs::problems
