@@ -317,6 +317,11 @@ TEST(ImageNetData, PrepareDataCommandLine) {
             std::string::npos)
       << r.out;
   EXPECT_TRUE(fs::exists(tmp / "root" / "imagenet" / kImageNetIndexFile));
+  // `deepobs list` and find_data_set see the index as the data set's one file.
+  ASSERT_NE(data_set_files("imagenet"), nullptr);
+  EXPECT_EQ(data_set_files("imagenet")->files, std::vector<std::string>{kImageNetIndexFile});
+  EXPECT_TRUE(data_set_present("imagenet", root_at(tmp / "root")));
+  EXPECT_FALSE(data_set_present("imagenet", root_at(tmp / "elsewhere")));
   r = test_util::run_prepare({"mnist", "--source", "x"});
   EXPECT_EQ(r.code, 2);
   EXPECT_EQ(r.err,
