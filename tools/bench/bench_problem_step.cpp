@@ -2,11 +2,12 @@
 // epoch is too long to time on the CPU (VGG), written as JSON.
 //
 //   bench_problem_step --problem cifar10_vgg16 --data_dir DIR [--batch_size 8] [--warmup 1]
-//                      [--steps 5] [--data_sizes official|any] [--epochs 0]
+//                      [--steps 5] [--data_sizes official|any] [--epochs 0] [--epoch_steps 0]
 //
 // --epochs E (E ≥ 1) times E full training epochs after the warm-up instead of --steps steps: every
 // step of each epoch, and each epoch's wall time (`epoch_s`), as tools/bench/cpu_vs_pytorch.sh
-// compares with PyTorch.
+// compares with PyTorch. --epoch_steps N (N ≥ 1) ends each timed epoch after N steps (a quick
+// check on a busy machine; `epoch_s` is then the time of N steps).
 //
 // One step = next batch + zero_grad + forward + backward + momentum update (0.9, lr 0.01), the
 // loop of `deepobs run`. Wall time per step (median, min, max over --steps after --warmup). Memory
@@ -36,6 +37,7 @@ struct Options {
   int warmup = 1;
   int steps = 5;
   int epochs = 0;
+  std::int64_t epoch_steps = 0;
   bool any_data_sizes = false;
 };
 
@@ -57,19 +59,22 @@ Options parse(int argc, char** argv) {
       o.steps = std::stoi(v);
     } else if (a == "--epochs") {
       o.epochs = std::stoi(v);
+    } else if (a == "--epoch_steps") {
+      o.epoch_steps = std::stoll(v);
     } else if (a == "--data_sizes") {
       DEEPOBS_CHECK(v == "official" || v == "any",
                     "bench_problem_step: --data_sizes official or any, got ", v);
       o.any_data_sizes = v == "any";
     } else {
-      throw Error(
-          cat("bench_problem_step: unknown flag ", a,
-              " (--problem, --data_dir, --batch_size, --warmup, --steps, --data_sizes, --epochs)"));
+      throw Error(cat("bench_problem_step: unknown flag ", a,
+                      " (--problem, --data_dir, --batch_size, --warmup, --steps, --data_sizes, "
+                      "--epochs, --epoch_steps)"));
     }
   }
-  DEEPOBS_CHECK(o.batch_size >= 1 && o.warmup >= 0 && o.steps >= 1 && o.epochs >= 0,
-                "bench_problem_step: need --batch_size >= 1, --warmup >= 0, --steps >= 1, "
-                "--epochs >= 0");
+  DEEPOBS_CHECK(
+      o.batch_size >= 1 && o.warmup >= 0 && o.steps >= 1 && o.epochs >= 0 && o.epoch_steps >= 0,
+      "bench_problem_step: need --batch_size >= 1, --warmup >= 0, --steps >= 1, "
+      "--epochs >= 0, --epoch_steps >= 0");
   return o;
 }
 
@@ -119,7 +124,7 @@ int main_impl(int argc, char** argv) {
     // One epoch: start (which draws the permutation) up to the call that finds the pass over.
     const auto e0 = Clock::now();
     problem->start(datasets::Phase::Train);
-    for (;;) {
+    for (std::int64_t i = 0; o.epoch_steps == 0 || i < o.epoch_steps; ++i) {
       const auto t0 = Clock::now();
       datasets::Batch b;
       if (!problem->next(b)) break;

@@ -98,7 +98,7 @@ def main():
             t0 = time.perf_counter()
             loss = step(perm[i * a.batch_size:(i + 1) * a.batch_size])
             step_ms.append((time.perf_counter() - t0) * 1e3)
-        last_loss = float(loss)
+        last_loss = float(loss.detach())
         epoch_s.append(time.perf_counter() - e0)
 
     print(json.dumps({
