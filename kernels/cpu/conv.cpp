@@ -99,25 +99,36 @@ void im2col_band(const ConvGeometry& g, const Dims& d, const T* x_img, std::int6
   }
 }
 
-// The adjoint of im2col_band: adds every entry of col to the input pixel it was read from.
+// out[0, n) += in[0, n); the two never overlap (dx and a column matrix), which __restrict tells
+// the compiler, so the short rows need neither an overlap check nor a second loop version.
+template <class T>
+inline void add_row(T* __restrict out, const T* __restrict in, std::int64_t n) {
+  for (std::int64_t k = 0; k < n; ++k)
+    out[k] += in[k];
+}
+
+// The adjoint of im2col_band: adds every entry of col to the input pixel it was read from, in the
+// order (c, i, j, row), so that every pixel sums its terms in (i, j) order.
 template <class T>
 void col2im_band(const ConvGeometry& g, const Dims& d, const T* col, std::int64_t row0,
                  std::int64_t rows, T* dx_img) {
   const std::int64_t ld = rows * g.out_w;
-  for (std::int64_t c = 0; c < g.in_channels; ++c) {
-    T* dst = dx_img + c * d.hw;
-    for (std::int64_t i = 0; i < g.kernel_h; ++i) {
-      for (std::int64_t j = 0; j < g.kernel_w; ++j) {
+  for (std::int64_t i = 0; i < g.kernel_h; ++i) {
+    // The rows r of the band whose input row (row0 + r)·sh − pt + i lies inside the image.
+    const ValidRange all = valid_range(g.in_h, g.out_h, g.stride_h, g.pad_top, i);
+    const std::int64_t r_lo = std::clamp<std::int64_t>(all.lo - row0, 0, rows);
+    const std::int64_t r_hi = std::clamp<std::int64_t>(all.hi - row0, r_lo, rows);
+    for (std::int64_t j = 0; j < g.kernel_w; ++j) {
+      const ValidRange cols = valid_range(g.in_w, g.out_w, g.stride_w, g.pad_left, j);
+      for (std::int64_t c = 0; c < g.in_channels; ++c) {
+        T* dst = dx_img + c * d.hw;
         const T* src = col + ((c * g.kernel_h + i) * g.kernel_w + j) * ld;
-        const ValidRange cols = valid_range(g.in_w, g.out_w, g.stride_w, g.pad_left, j);
-        for (std::int64_t r = 0; r < rows; ++r) {
+        for (std::int64_t r = r_lo; r < r_hi; ++r) {
           const std::int64_t ih = (row0 + r) * g.stride_h - g.pad_top + i;
-          if (ih < 0 || ih >= g.in_h) continue;
           const T* in = src + r * g.out_w;
           T* row = dst + ih * g.in_w - g.pad_left + j;
           if (g.stride_w == 1) {
-            for (std::int64_t ow = cols.lo; ow < cols.hi; ++ow)
-              row[ow] += in[ow];
+            add_row(row + cols.lo, in + cols.lo, cols.hi - cols.lo);
           } else {
             for (std::int64_t ow = cols.lo; ow < cols.hi; ++ow)
               row[ow * g.stride_w] += in[ow];
