@@ -65,6 +65,14 @@ ValidRange valid_range(std::int64_t extent, std::int64_t out, std::int64_t strid
   return {std::min(lo, hi), hi};
 }
 
+// The rows r ∈ [lo, hi) of the band [row0, row0 + rows) whose input row (row0 + r)·sh − pt + i of
+// kernel row i lies inside the image.
+ValidRange band_rows(const ConvGeometry& g, std::int64_t i, std::int64_t row0, std::int64_t rows) {
+  const ValidRange all = valid_range(g.in_h, g.out_h, g.stride_h, g.pad_top, i);
+  const std::int64_t lo = std::clamp<std::int64_t>(all.lo - row0, 0, rows);
+  return {lo, std::clamp<std::int64_t>(all.hi - row0, lo, rows)};
+}
+
 // out[0, n) = in[0, n) and zero fills of short rows (an output row: 28 or 14 values in 2c2d), as
 // plain loops the compiler inlines; std::copy and std::fill become memmove and memset calls whose
 // overhead was most of im2col's time.
@@ -86,10 +94,7 @@ void im2col_band(const ConvGeometry& g, const Dims& d, const T* x_img, std::int6
                  std::int64_t rows, T* col) {
   const std::int64_t ld = rows * g.out_w;
   for (std::int64_t i = 0; i < g.kernel_h; ++i) {
-    // The rows r of the band whose input row (row0 + r)·sh − pt + i lies inside the image.
-    const ValidRange all = valid_range(g.in_h, g.out_h, g.stride_h, g.pad_top, i);
-    const std::int64_t r_lo = std::clamp<std::int64_t>(all.lo - row0, 0, rows);
-    const std::int64_t r_hi = std::clamp<std::int64_t>(all.hi - row0, r_lo, rows);
+    const auto [r_lo, r_hi] = band_rows(g, i, row0, rows);
     for (std::int64_t j = 0; j < g.kernel_w; ++j) {
       const ValidRange cols = valid_range(g.in_w, g.out_w, g.stride_w, g.pad_left, j);
       for (std::int64_t c = 0; c < g.in_channels; ++c) {
@@ -130,10 +135,7 @@ void col2im_band(const ConvGeometry& g, const Dims& d, const T* col, std::int64_
                  std::int64_t rows, T* dx_img) {
   const std::int64_t ld = rows * g.out_w;
   for (std::int64_t i = 0; i < g.kernel_h; ++i) {
-    // The rows r of the band whose input row (row0 + r)·sh − pt + i lies inside the image.
-    const ValidRange all = valid_range(g.in_h, g.out_h, g.stride_h, g.pad_top, i);
-    const std::int64_t r_lo = std::clamp<std::int64_t>(all.lo - row0, 0, rows);
-    const std::int64_t r_hi = std::clamp<std::int64_t>(all.hi - row0, r_lo, rows);
+    const auto [r_lo, r_hi] = band_rows(g, i, row0, rows);
     for (std::int64_t j = 0; j < g.kernel_w; ++j) {
       const ValidRange cols = valid_range(g.in_w, g.out_w, g.stride_w, g.pad_left, j);
       for (std::int64_t c = 0; c < g.in_channels; ++c) {
