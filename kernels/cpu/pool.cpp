@@ -27,8 +27,8 @@ std::int64_t plane_grain(const PoolGeometry& g) {
 }
 
 // 2×2 windows at stride 2 that all lie inside the image (no padding used): each input pixel is
-// in at most one window, and the windows of a row of outputs read two whole input rows. The common
-// case of the conv nets (2c2d, 3c3d with even sizes); the general loops below branch per pixel.
+// in at most one window. The pooling of 2c2d ('same' on even sizes pads nothing); the general
+// loops below branch per pixel.
 bool is_disjoint_2x2(const PoolGeometry& g) {
   return g.kernel_h == 2 && g.kernel_w == 2 && g.stride_h == 2 && g.stride_w == 2 &&
          g.pad_top == 0 && g.pad_left == 0 && 2 * g.out_h <= g.in_h && 2 * g.out_w <= g.in_w;
