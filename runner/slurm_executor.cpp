@@ -100,7 +100,9 @@ std::string slurm_array_script(const TuneOptions& o, const TunePlan& plan,
 
 ProgramOutput run_program(const std::vector<std::string>& argv, bool capture_stderr) {
   int fds[2];
-  DEEPOBS_CHECK(::pipe(fds) == 0, "cannot create a pipe: ", std::strerror(errno));
+  // Close-on-exec: only the dup2'ed copies reach the program. A daemon it starts (slurm-local.sh)
+  // would otherwise inherit the write end and the read below would never see EOF.
+  DEEPOBS_CHECK(::pipe2(fds, O_CLOEXEC) == 0, "cannot create a pipe: ", std::strerror(errno));
   std::vector<std::string> args = argv;
   std::vector<char*> cargv = exec_array(args);
   posix_spawn_file_actions_t actions;
@@ -108,7 +110,6 @@ ProgramOutput run_program(const std::vector<std::string>& argv, bool capture_std
   posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
   if (capture_stderr) posix_spawn_file_actions_adddup2(&actions, fds[1], STDERR_FILENO);
-  posix_spawn_file_actions_addclose(&actions, fds[0]);
   pid_t pid = 0;
   const int rc = posix_spawnp(&pid, args[0].c_str(), &actions, nullptr, cargv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);

@@ -65,6 +65,12 @@ void wait_for_job(const std::string& id, bool quiet, std::ostream& err) {
     const auto queued = queued_tasks(id);
     DEEPOBS_CHECK(queued, "cannot run squeue to follow job ", id);
     if (queued->empty()) return;
+    // A task whose launch failed is held in the queue for ever: waiting would never end.
+    const ProgramOutput reasons = run_program({"squeue", "-h", "-r", "-j", id, "-o", "%r"});
+    DEEPOBS_CHECK(reasons.out.find("held") == std::string::npos, "job ", id, ": tasks are held (",
+                  reasons.out.substr(0, reasons.out.find('\n')),
+                  "); see the slurmd log, fix the cause and 'scontrol release ", id,
+                  "', then issue this command again");
     if (!quiet && polls % 30 == 0) {
       err << "deepobs tune: waiting for job " << id << ":";
       for (const auto& s : *queued)

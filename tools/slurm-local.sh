@@ -20,6 +20,9 @@ export SLURM_CONF="$conf"
 
 die() { echo "slurm-local: $*" >&2; exit 1; }
 
+# slurmd puts Unix sockets (at most 108 bytes) of each job step under the spool folder.
+[ ${#dir} -le 64 ] || die "DEEPOBS_SLURM_DIR is ${#dir} characters long; slurmd's socket paths below it would exceed 108 bytes; choose a folder of at most 64 characters"
+
 need_binaries() {
   for b in munged slurmctld slurmd sinfo sbatch; do
     command -v "$b" >/dev/null ||

@@ -11,9 +11,9 @@
 #include <regex>
 #include <sstream>
 
-#include "tests/common/run_in_process.h"
 #include "runner/slurm_executor.h"
 #include "runner/tune_command.h"
+#include "tests/common/run_in_process.h"
 
 namespace deepobs::runner {
 namespace {
@@ -38,10 +38,12 @@ class TuneSlurmTest : public testing_support::ScratchDirTest {
     fs::create_directories(dir_);
     // A cluster of its own: state under the scratch folder, ports no other test run uses.
     const int port = 20000 + static_cast<int>(::getpid() % 10000) * 2;
-    ::setenv("DEEPOBS_SLURM_DIR", (dir_ / "slurm").c_str(), 1);
+    // Short: slurmd's per-step Unix sockets under it must stay within 108 bytes.
+    slurm_dir_ = fs::temp_directory_path() / ("deepobs_slurm_" + std::to_string(::getpid()));
+    ::setenv("DEEPOBS_SLURM_DIR", slurm_dir_.c_str(), 1);
     ::setenv("DEEPOBS_SLURMCTLD_PORT", std::to_string(port).c_str(), 1);
     ::setenv("DEEPOBS_SLURMD_PORT", std::to_string(port + 1).c_str(), 1);
-    ::setenv("SLURM_CONF", (dir_ / "slurm" / "slurm.conf").c_str(), 1);
+    ::setenv("SLURM_CONF", (slurm_dir_ / "slurm.conf").c_str(), 1);
     ::setenv("DEEPOBS_BINARY", DEEPOBS_BINARY, 1);
     const auto started = run_program({script_, "start"}, true);
     ASSERT_EQ(started.exit_code, 0) << started.out;
@@ -49,9 +51,11 @@ class TuneSlurmTest : public testing_support::ScratchDirTest {
   }
   void TearDown() override {
     if (started_) run_program({script_, "stop"}, true);
+    if (!slurm_dir_.empty()) fs::remove_all(slurm_dir_);
     ScratchDirTest::TearDown();
   }
   const std::string script_ = std::string(DEEPOBS_SOURCE_DIR) + "/tools/slurm-local.sh";
+  fs::path slurm_dir_;
   bool started_ = false;
 };
 

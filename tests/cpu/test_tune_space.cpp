@@ -6,11 +6,11 @@
 #include <random>
 #include <set>
 
-#include "tests/common/expect_error.h"
 #include "optimizers/registry.h"
 #include "runner/local_executor.h"
 #include "runner/number_format.h"
 #include "runner/tune_space.h"
+#include "tests/common/expect_error.h"
 
 namespace deepobs::runner {
 namespace {
