@@ -1,6 +1,7 @@
 #include "datasets/dataset.h"
 
 #include <algorithm>
+#include <iterator>
 #include <utility>
 
 #include "core/error.h"
@@ -74,6 +75,16 @@ Examples on_device(const Examples& ex, Device device) {
 }
 
 }  // namespace
+
+std::vector<std::int64_t> DataSet::pass_state() const {
+  throw Error(cat("data set ", name(), " cannot be checkpointed yet (it does not report its pass ",
+                  "state); run it without --resume"));
+}
+
+void DataSet::restore_pass_state(const std::vector<std::int64_t>&) {
+  throw Error(cat("data set ", name(), " cannot be resumed yet (it does not restore its pass ",
+                  "state); run it without --resume"));
+}
 
 std::string_view phase_name(Phase phase) {
   switch (phase) {
@@ -293,6 +304,20 @@ void InMemoryDataSet::start(Phase phase) {
 Phase InMemoryDataSet::phase() const {
   DEEPOBS_CHECK(started_, name_, ": no phase before the first start()");
   return phase_;
+}
+
+std::vector<std::int64_t> InMemoryDataSet::pass_state() const {
+  return std::vector<std::int64_t>(std::begin(starts_), std::end(starts_));
+}
+
+void InMemoryDataSet::restore_pass_state(const std::vector<std::int64_t>& state) {
+  DEEPOBS_CHECK(state.size() == std::size(starts_), name_,
+                ": the saved data state is not an in-memory data set's (", state.size(),
+                " values instead of ", std::size(starts_), "); it belongs to another problem");
+  for (std::int64_t count : state)
+    DEEPOBS_CHECK(count >= 0, name_, ": the saved data state has a negative pass count ", count);
+  std::copy(state.begin(), state.end(), std::begin(starts_));
+  started_ = false;
 }
 
 bool InMemoryDataSet::next(Batch& batch) {

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/random/philox_generator.h"
 #include "core/tensor.h"
@@ -95,6 +96,16 @@ class DataSet {
   virtual bool next(Batch& batch) = 0;
   // The phase of the current (or last) pass; throws before the first start().
   virtual Phase phase() const = 0;
+
+  // Resuming a run (runner/checkpoint.h): the few integers that decide what the next start() of
+  // every phase yields (an in-memory set's pass count per phase, which picks the Reshuffle
+  // permutation and the augmentation draws), and their restoration into a freshly built set of
+  // the same options, so that the next passes equal those of the uninterrupted run. Captured
+  // between passes only: a pass in progress is not part of it. The defaults refuse, naming the
+  // data set, so that a new data set cannot be resumed wrongly before it implements both.
+  virtual std::vector<std::int64_t> pass_state() const;
+  // Throws deepobs::Error when `state` does not come from this kind of data set.
+  virtual void restore_pass_state(const std::vector<std::int64_t>& state);
 };
 
 // The examples of one split, row i = example i.
@@ -213,6 +224,8 @@ class InMemoryDataSet : public DataSet {
   void start(Phase phase) override;
   bool next(Batch& batch) override;
   Phase phase() const override;
+  std::vector<std::int64_t> pass_state() const override;
+  void restore_pass_state(const std::vector<std::int64_t>& state) override;
 
   // The examples a phase draws from (Train and TrainEval: the training split, after the
   // validation examples were carved out), on device(). Throws for a phase the set lacks.

@@ -136,6 +136,18 @@ Phase SequenceDataSet::phase() const {
   return phase_;
 }
 
+std::vector<std::int64_t> SequenceDataSet::pass_state() const {
+  return {pass_serial_};
+}
+
+void SequenceDataSet::restore_pass_state(const std::vector<std::int64_t>& state) {
+  DEEPOBS_CHECK(state.size() == 1 && state[0] >= 0, name_,
+                ": the saved data state is not a sequence data set's (", state.size(),
+                " values instead of 1); it belongs to another problem");
+  pass_serial_ = state[0];
+  started_ = false;
+}
+
 bool SequenceDataSet::next(Batch& batch) {
   DEEPOBS_CHECK(started_, name_, ": next() called before start()");
   if (next_batch_ >= pass_batches_) return false;

@@ -64,6 +64,9 @@ class SequenceDataSet : public DataSet {
   void start(Phase phase) override;
   bool next(Batch& batch) override;
   Phase phase() const override;
+  // {pass_serial()}: the only state that outlives a pass (the batches never change).
+  std::vector<std::int64_t> pass_state() const override;
+  void restore_pass_state(const std::vector<std::int64_t>& state) override;
 
   std::int64_t sequence_length() const { return sequence_length_; }
   std::int64_t vocabulary_size() const { return vocabulary_size_; }

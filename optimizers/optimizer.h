@@ -217,6 +217,15 @@ struct OptimizerCost {
   std::int64_t scratch_bytes_peak = 0;  // peak bytes the plugin held from host->allocate
 };
 
+// The host's record of an optimizer's run so far (OptimizerCost's inputs and the logged scalars),
+// which a resumed run continues so that its result keys optimizer_cost and optimizer_log cover
+// the whole run (Optimizer::bookkeeping / restore_bookkeeping).
+struct OptimizerBookkeeping {
+  std::vector<double> step_seconds;  // seconds inside the plugin's step, one per step
+  std::int64_t evaluate_calls = 0, hvp_calls = 0, scratch_bytes_peak = 0, dropped_scalars = 0;
+  std::map<std::string, std::vector<std::pair<std::int64_t, double>>> logged_scalars;
+};
+
 // Thrown by Optimizer::step when the plugin's step (or init_state) returns an error status: the
 // run must stop. what() is "optimizer <id>: <the plugin's message>".
 class OptimizerStepError : public Error {
@@ -288,6 +297,11 @@ class Optimizer {
   // bytes.
   std::vector<std::uint8_t> save_state() const;
   void load_state(std::span<const std::uint8_t> bytes);
+  // What cost() and logged_scalars() are computed from, and its restoration into a fresh
+  // optimizer of a resumed run (before its first step). Not part of save_state: it is a record of
+  // the run, not state the update reads.
+  OptimizerBookkeeping bookkeeping() const;
+  void restore_bookkeeping(OptimizerBookkeeping bookkeeping);
 
   struct Host;  // the host services and bookkeeping (plugin_optimizer.cpp)
 

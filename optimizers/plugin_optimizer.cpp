@@ -298,6 +298,22 @@ OptimizerCost Optimizer::cost() const {
   return c;
 }
 
+OptimizerBookkeeping Optimizer::bookkeeping() const {
+  (void)cost();  // collects the step times still held by the CUDA timer
+  const Host& h = *host_;
+  return {h.step_seconds, h.evaluate_calls, h.hvp_calls, h.scratch_peak, h.dropped_logs, h.logs};
+}
+
+void Optimizer::restore_bookkeeping(OptimizerBookkeeping b) {
+  Host& h = *host_;
+  h.step_seconds = std::move(b.step_seconds);
+  h.evaluate_calls = b.evaluate_calls;
+  h.hvp_calls = b.hvp_calls;
+  h.scratch_peak = std::max(h.scratch_peak, b.scratch_bytes_peak);
+  h.dropped_logs = b.dropped_scalars;
+  h.logs = std::move(b.logged_scalars);
+}
+
 const std::map<std::string, std::vector<std::pair<std::int64_t, double>>>&
 Optimizer::logged_scalars() const {
   return host_->logs;

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <csignal>
 #include <ctime>
 #include <filesystem>
@@ -16,6 +17,7 @@
 #include "optimizers/registry.h"
 #include "problems/registry.h"
 #include "runner/atomic_file.h"
+#include "runner/checkpoint.h"
 #include "runner/device_policy.h"
 #include "runner/fingerprint.h"
 #include "runner/python_json.h"
@@ -24,9 +26,13 @@
 namespace deepobs::runner {
 namespace {
 
+// Set by the handler, polled by the trainer between steps: a lock-free atomic and a sig_atomic_t
+// are all a signal handler may touch.
 std::atomic<bool> g_stop{false};
+volatile std::sig_atomic_t g_signal = 0;
 
-extern "C" void on_interrupt(int) {
+extern "C" void on_interrupt(int signal) {
+  g_signal = signal;
   g_stop.store(true);
 }
 
@@ -35,6 +41,7 @@ class InterruptGuard {
  public:
   InterruptGuard() {
     g_stop.store(false);
+    g_signal = 0;
     struct sigaction sa {};
     sa.sa_handler = on_interrupt;
     sigemptyset(&sa.sa_mask);
@@ -152,6 +159,40 @@ datasets::ImageDataOptions image_data_options(const RunOptions& o) {
   return image;
 }
 
+// What a checkpoint must agree on with the run that resumes it: everything that changes the
+// curves (settings, data, device kind and policies, the build's code and CPU kernels). The
+// machine itself may differ (a requeued Slurm job lands on another node).
+nlohmann::ordered_json checkpoint_settings(const RunOptions& o, const RunRecord& record,
+                                           const Optimizer& optimizer, double weight_decay) {
+  nlohmann::ordered_json hps = nlohmann::ordered_json::object();
+  for (const auto& [name, value] : optimizer.hyperparameters().values())
+    std::visit([&, n = name](const auto& v) { hps[n] = v; }, value);
+  const nlohmann::ordered_json build = run_fingerprint();
+  nlohmann::ordered_json code = nlohmann::ordered_json::object();
+  for (const char* key :
+       {"deepobs_cpp_version", "git_commit", "build_type", "compiler", "cpu_kernels_isa"})
+    if (build.contains(key)) code[key] = build[key];
+  return {{"testproblem", record.testproblem},
+          {"optimizer", record.optimizer},
+          {"optimizer_id", optimizer.info().id},
+          {"optimizer_version", optimizer.info().version},
+          {"hyperparameters", hps},
+          {"learning_rate", record.setting.learning_rate},
+          {"lr_sched_epochs", record.setting.lr_sched_epochs},
+          {"lr_sched_factors", record.setting.lr_sched_factors},
+          {"batch_size", record.setting.batch_size},
+          {"num_epochs", record.setting.num_epochs},
+          {"weight_decay", weight_decay},
+          {"random_seed", record.random_seed},
+          {"train_log_interval", record.train_log_interval},
+          {"data_variant", record.data_variant},
+          {"validation", record.has_validation},
+          {"device", record.device == "cpu" ? "cpu" : "cuda"},
+          {"deterministic", o.deterministic},
+          {"tf32", o.tf32},
+          {"build", code}};
+}
+
 int execute(const RunOptions& o, std::ostream& out, std::ostream& err) {
   const problems::ProblemEntry& entry = problems::find_problem(o.problem);
   const problems::ProblemInfo& info = entry.info;
@@ -220,8 +261,65 @@ int execute(const RunOptions& o, std::ostream& out, std::ostream& err) {
   tc.train_log_interval = o.train_log_interval;
   tc.print_train_iter = o.print_train_iter;
   tc.stop = &g_stop;
+  const std::filesystem::path checkpoint_path = folder / checkpoint_file_name(o.random_seed);
+  LoopPosition resume_at;
+  std::vector<std::int64_t> resumed_at;  // epochs at which this setting's runs were resumed
+  double checkpoint_seconds = 0;
+  const nlohmann::ordered_json settings =
+      checkpoint_settings(o, record, *optimizer, problem->weight_decay());
+  if (o.resume && std::filesystem::exists(checkpoint_path)) {
+    try {
+      const Checkpoint saved = read_checkpoint(checkpoint_path);
+      check_same_settings(saved.settings, settings, checkpoint_path);
+      resume_at = restore_checkpoint(saved, checkpoint_path, *problem, *optimizer, record);
+      resumed_at = saved.resumed_at;
+      resumed_at.push_back(resume_at.epoch);
+      tc.resume = &resume_at;
+      if (!o.quiet)
+        progress.message(cat("resuming ", checkpoint_path.string(), " after epoch ",
+                             resume_at.epoch, " of ", num_epochs));
+    } catch (const CorruptCheckpoint& e) {
+      if (!o.discard_corrupt_checkpoint) throw;
+      const std::filesystem::path aside = checkpoint_path.string() + ".corrupt";
+      std::filesystem::rename(checkpoint_path, aside);
+      progress.message(cat("warning: ", e.what(), "; --discard_corrupt_checkpoint: moved it to ",
+                           aside.string(), " and starting fresh"));
+    }
+  }
+  if (o.resume) {
+    tc.at_epoch_boundary = [&](const LoopPosition& position) {
+      const auto t0 = std::chrono::steady_clock::now();
+      Checkpoint c = capture_checkpoint(settings.dump(), position, *problem, *optimizer, record);
+      c.resumed_at = resumed_at;
+      try {
+        write_checkpoint(checkpoint_path, c);
+      } catch (const Error& e) {  // training goes on; only the protection is missing
+        progress.message(
+            cat("warning: no checkpoint after epoch ", position.epoch, ": ", e.what()));
+      }
+      checkpoint_seconds +=
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    };
+  }
   const TrainOutcome outcome = train(*problem, flat, *optimizer, schedule, tc, progress, record);
   add_optimizer_record(*optimizer, record);
+  if (o.resume) {
+    record.extra["checkpoint_seconds"] = checkpoint_seconds;
+    if (!resumed_at.empty()) record.extra["resumed_at_epochs"] = resumed_at;
+  }
+  const auto remove_checkpoint = [&] {
+    std::error_code ec;
+    if (o.resume && !o.keep_checkpoint) std::filesystem::remove(checkpoint_path, ec);
+  };
+  if (outcome == TrainOutcome::Interrupted && o.resume) {
+    const bool saved = std::filesystem::exists(checkpoint_path);
+    err << "deepobs run: stopped by " << (g_signal == SIGTERM ? "SIGTERM" : "SIGINT")
+        << " during epoch " << record.epoch_seconds.size() << "; "
+        << (saved ? "the checkpoint " + checkpoint_path.string() + " holds the last epoch end"
+                  : std::string("no epoch had ended, so a rerun starts fresh"))
+        << "; rerun the same command (with --resume) to continue\n";
+    return kExitResumable;
+  }
   if (outcome == TrainOutcome::StoppedByOptimizer) {
     err << "deepobs run: " << record.stop_message << "\n";
     record.peak_memory_bytes = cpu_allocator_stats().peak_bytes;
@@ -231,6 +329,7 @@ int execute(const RunOptions& o, std::ostream& out, std::ostream& err) {
     write_file_atomically(path, dump_python_json(partial_result_json(record)) + "\n");
     err << "deepobs run: the results so far are in " << path.string()
         << " (not a DeepOBS result file: the analyzers ignore it)\n";
+    remove_checkpoint();
     return kExitStoppedByOptimizer;
   }
   if (outcome == TrainOutcome::Interrupted) {
@@ -250,11 +349,16 @@ int execute(const RunOptions& o, std::ostream& out, std::ostream& err) {
   }
   const auto path = folder / result_file_name(o.random_seed, std::time(nullptr));
   write_file_atomically(path, dump_python_json(result_json(record)) + "\n");
+  remove_checkpoint();  // only once the result file is safely in place
   out << path.string() << "\n";
   return 0;
 }
 
 }  // namespace
+
+std::string checkpoint_file_name(int random_seed) {
+  return cat("random_seed__", random_seed, ".checkpoint");
+}
 
 RunSetting run_setting(const RunOptions& o) {
   const problems::ProblemInfo& info = problems::find_problem(o.problem).info;

@@ -42,6 +42,13 @@ struct RunOptions {
   bool deterministic = false;  // cuDNN restricted to deterministic algorithms: bit-identical reruns
   bool tf32 = false;           // allow TF32 tensor cores for f32 GEMM/conv (default strict FP32)
   bool quiet = false;
+  // --resume: write a checkpoint at every epoch boundary and continue from it when it exists
+  // (runner/checkpoint.h); --discard_corrupt_checkpoint: with --resume, move a corrupt one aside
+  // to <name>.corrupt and start fresh instead of refusing; --keep_checkpoint: keep the last one
+  // when the run finishes.
+  bool resume = false;
+  bool discard_corrupt_checkpoint = false;
+  bool keep_checkpoint = false;
   std::map<std::string, std::string> hyperparameters;  // as given: --momentum 0.9, --hp a=b
 };
 
@@ -72,8 +79,17 @@ std::string run_data_variant(const RunOptions& options, const std::string& probl
 // written.
 inline constexpr int kExitStoppedByOptimizer = 3;
 
+// Exit code of a --resume run stopped by SIGTERM (Slurm's preemption and time-out signal) or
+// SIGINT: its last epoch-boundary checkpoint is on disk and the same command continues it (a run
+// stopped in its first epoch has none and starts over). 75 is sysexits' EX_TEMPFAIL.
+inline constexpr int kExitResumable = 75;
+
+// "random_seed__42.checkpoint": the checkpoint of a --resume run, in its setting folder next to
+// where its result file goes (not ending in ".json": the analyzers ignore it).
+std::string checkpoint_file_name(int random_seed);
+
 // Runs the command; returns the process exit code (0 done, 1 error, 2 usage, 3 stopped by the
-// optimizer, 130 interrupted).
+// optimizer, 75 stopped by a signal with --resume, 130 interrupted).
 int run_command(int argc, const char* const* argv, std::ostream& out, std::ostream& err);
 
 }  // namespace deepobs::runner

@@ -102,6 +102,12 @@ std::optional<RunOptions> parse_run_options(int argc, const char* const* argv, s
       "hp", "optimizer hyperparameter as name=value (repeatable)",
       cxxopts::value<std::vector<std::string>>())(
       "q,quiet", "print only errors and the result path")("h,help", "print this help");
+  cli.add_options()("resume",
+                    "checkpoint at every epoch end next to the result file and continue from "
+                    "that checkpoint when it exists (SIGTERM/SIGINT then exit with status 75)")(
+      "discard_corrupt_checkpoint",
+      "with --resume: move a corrupt checkpoint aside (.corrupt) and start fresh instead of "
+      "refusing")("keep_checkpoint", "with --resume: keep the last checkpoint when the run ends");
   if (info) {
     for (const auto& spec : info->hyperparameters) {
       std::string doc = spec.doc + " (" + std::string(hyperparameter_type_name(spec.type)) + ", " +
@@ -235,6 +241,15 @@ std::optional<RunOptions> parse_run_options(int argc, const char* const* argv, s
   o.deterministic = args.count("deterministic") > 0;
   o.tf32 = args.count("tf32") > 0;
   o.quiet = args.count("quiet") > 0;
+  o.resume = args.count("resume") > 0;
+  o.discard_corrupt_checkpoint = args.count("discard_corrupt_checkpoint") > 0;
+  o.keep_checkpoint = args.count("keep_checkpoint") > 0;
+  DEEPOBS_CHECK(o.resume || !(o.discard_corrupt_checkpoint || o.keep_checkpoint),
+                o.keep_checkpoint ? "--keep_checkpoint" : "--discard_corrupt_checkpoint",
+                " applies to --resume runs only; add --resume");
+  DEEPOBS_CHECK(!(o.resume && o.no_logs),
+                "--resume keeps its checkpoint in the result folder, which --no_logs does not "
+                "write; drop one of them");
   try {
     o.data_order = datasets::parse_data_order(args["data_order"].as<std::string>());
   } catch (const Error& e) {

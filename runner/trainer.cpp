@@ -156,6 +156,21 @@ TrainOutcome train(problems::Problem& problem, FlatParameters& flat, Optimizer& 
   const auto start = Clock::now();
   std::vector<double> step_seconds;
   std::int64_t global_step = 0;
+  int first_epoch = 0;
+  double earlier_seconds = 0;  // total_seconds of the run before it was resumed
+  if (config.resume) {
+    DEEPOBS_CHECK(config.resume->epoch >= 1 && config.resume->epoch < config.num_epochs,
+                  "cannot resume at epoch ", config.resume->epoch, " of ", config.num_epochs);
+    first_epoch = config.resume->epoch;
+    global_step = config.resume->global_step;
+    earlier_seconds = config.resume->elapsed_seconds;
+    step_seconds = config.resume->step_seconds;
+  }
+  double boundary_seconds = 0;  // spent in at_epoch_boundary, left out of the timing fields
+  const auto elapsed = [&] {
+    return earlier_seconds + std::chrono::duration<double>(Clock::now() - start).count() -
+           boundary_seconds;
+  };
   TrainOutcome outcome = TrainOutcome::Completed;
   const auto stopped = [&] { return config.stop && config.stop->load(); };
   const Device device = flat.params().device();
@@ -167,21 +182,29 @@ TrainOutcome train(problems::Problem& problem, FlatParameters& flat, Optimizer& 
       // ABI 1.0 plugins predate the flag and may read ctx->loss.
       (DEEPOBS_ABI_MAJOR_OF(optimizer.info().abi_version) == 1 &&
        DEEPOBS_ABI_MINOR_OF(optimizer.info().abi_version) == 0);
-  for (int epoch = 0;; ++epoch) {
+  for (int epoch = first_epoch;; ++epoch) {
     if (stopped()) {
       outcome = TrainOutcome::Interrupted;
       break;
     }
-    try {
-      EvalParamsSwap swap(flat, optimizer);
-      evaluate_all(problem, epoch, config.num_epochs, progress, record);
-    } catch (const OptimizerStepError& e) {
-      record.stop_message = e.what();
-      record.stop_status = status_name(e.status());
-      outcome = TrainOutcome::StoppedByOptimizer;
-      break;
+    const bool resumed_here = config.resume && epoch == first_epoch;
+    if (!resumed_here) {  // a resumed run's curves already hold this evaluation
+      try {
+        EvalParamsSwap swap(flat, optimizer);
+        evaluate_all(problem, epoch, config.num_epochs, progress, record);
+      } catch (const OptimizerStepError& e) {
+        record.stop_message = e.what();
+        record.stop_status = status_name(e.status());
+        outcome = TrainOutcome::StoppedByOptimizer;
+        break;
+      }
     }
     if (epoch == config.num_epochs) break;
+    if (epoch > 0 && !resumed_here && config.at_epoch_boundary) {
+      const auto t0 = Clock::now();
+      config.at_epoch_boundary(LoopPosition{epoch, global_step, elapsed(), step_seconds});
+      boundary_seconds += std::chrono::duration<double>(Clock::now() - t0).count();
+    }
     const double lr = schedule.at(epoch);
     progress.epoch_start(epoch, config.num_epochs, problem.data().batches(Phase::Train), lr);
     const auto epoch_start = Clock::now();
@@ -216,7 +239,7 @@ TrainOutcome train(problems::Problem& problem, FlatParameters& flat, Optimizer& 
       ctx.learning_rate = lr;
       // The value itself only where it is free (CPU) or the optimizer asked for it.
       ctx.loss = read_loss_each_step ? r.loss.item() : std::numeric_limits<double>::quiet_NaN();
-      ctx.elapsed_seconds = std::chrono::duration<double>(Clock::now() - start).count();
+      ctx.elapsed_seconds = elapsed();
       ctx.evaluate = [&](const void* params_or_null, void* grad_or_null) {
         return evaluate_same_batch(problem, flat, b, params_or_null, grad_or_null);
       };
@@ -251,7 +274,7 @@ TrainOutcome train(problems::Problem& problem, FlatParameters& flat, Optimizer& 
     }
     if (outcome == TrainOutcome::Interrupted || outcome == TrainOutcome::StoppedByOptimizer) break;
   }
-  record.total_seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  record.total_seconds = elapsed();
   record.step_time = summarise(std::move(step_seconds));
   return outcome;
 }

@@ -10,6 +10,9 @@
 #pragma once
 
 #include <atomic>
+#include <cstdint>
+#include <functional>
+#include <vector>
 
 #include "core/flat_parameters.h"
 #include "optimizers/optimizer.h"
@@ -20,20 +23,38 @@
 
 namespace deepobs::runner {
 
+// Where the loop stands at an epoch boundary beyond what the record (curves, mini-batch losses,
+// epoch_seconds), the model, the optimizer and the data set hold: what a checkpoint saves with
+// them (runner/checkpoint.h) and a resumed run starts from.
+struct LoopPosition {
+  int epoch = 0;                     // epochs trained; the curves hold epoch + 1 evaluations
+  std::int64_t global_step = 0;      // training steps taken (StepContext::step of the next one)
+  double elapsed_seconds = 0;        // total_seconds so far, checkpoint writing left out
+  std::vector<double> step_seconds;  // wall-clock seconds of every step so far
+};
+
 struct TrainerConfig {
   int num_epochs = 1;
   int train_log_interval = 10;
   bool print_train_iter = false;
   // Polled after every step; when it turns true the loop stops and train() reports Interrupted.
   const std::atomic<bool>* stop = nullptr;
+  // Called at every epoch boundary 1 … num_epochs − 1, after that epoch's evaluation and before
+  // the next training epoch (the model, optimizer and data set are between passes then): where
+  // a resumable run writes its checkpoint. Its duration is left out of the timing fields.
+  std::function<void(const LoopPosition&)> at_epoch_boundary;
+  // Resume at this boundary instead of starting fresh: the caller has restored the model, the
+  // optimizer, the data set and the record (curves so far) from the same checkpoint; the loop
+  // skips the evaluation that the curves already hold and trains epoch resume->epoch next.
+  const LoopPosition* resume = nullptr;
 };
 
 enum class TrainOutcome { Completed, Diverged, Interrupted, StoppedByOptimizer };
 
 // Runs the loop and fills the curves, mini-batch losses, divergence flag, timing fields and (for
 // StoppedByOptimizer) stop_message/stop_status of `record` (everything else in it is the
-// caller's). `flat` holds the problem's parameters and
-// `optimizer` updates them.
+// caller's; on resume the curves so far are the caller's too). `flat` holds the problem's
+// parameters and `optimizer` updates them.
 TrainOutcome train(problems::Problem& problem, FlatParameters& flat, Optimizer& optimizer,
                    const LrSchedule& schedule, const TrainerConfig& config, Progress& progress,
                    RunRecord& record);

@@ -377,3 +377,26 @@ def plot_final_metric_vs_tuning_rank(problem, ctx):
     ax.legend(loc="best")
     fig.tight_layout()
     return _save(fig, ctx, f"tuning_rank_{problem}")
+
+
+def plot_performance_profile(profile, ctx):
+    """The Dolan–Moré profile of summary.json's performance_profile as step curves: rho(tau)
+    from tau = 1 to past the largest finite ratio, log-scaled."""
+    ratios = profile["ratios"]
+    finite = [r for per in ratios.values() for r in per.values() if r is not None]
+    if not profile["problems"] or not finite:
+        return None
+    top = max(2.0, max(finite) * 1.25)
+    taus = np.exp(np.linspace(0.0, np.log(top), 400))
+    fig, ax = plt.subplots(figsize=(6.4, 4.0))
+    n = len(profile["problems"])
+    for name, per in ratios.items():
+        rho = [sum(1 for r in per.values() if r is not None and r <= t) / n for t in taus]
+        ax.step(taus, rho, where="post", label=name)
+    ax.set_xscale("log")
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_xlabel("tau (time to target / fastest time to target)")
+    ax.set_ylabel("fraction of problems")
+    ax.set_title(f"Performance profile over {n} problem(s)")
+    ax.legend(fontsize=8)
+    return _save(fig, ctx, "performance_profile")

@@ -8,7 +8,9 @@ import json
 import os
 import warnings
 
-from deepobs_analyzer import AnalyzerError, __version__, analysis, loading
+import numpy as np
+
+from deepobs_analyzer import AnalyzerError, __version__, analysis, comparison, loading
 from deepobs_analyzer.naming import (BASELINE_ORDER, BENCHMARK_TITLES, optimizer_display,
                                      problem_title)
 
@@ -86,7 +88,45 @@ def build_summary(ctx, results_dir, baselines_dir):
             out["warnings"].append(f"{p}: no convergence performance known; speed is N.A.")
         out["problems"][p] = {"title": problem_title(p), "performance_metric": perf_metric,
                               "conv_perf": cp, "optimizers": [e for _, e in entries]}
+        out["problems"][p].update(compare_optimizers(entries, perf_metric, cp))
+    times = {p: {k: v["epochs"] for k, v in pe["time_to_target"]["optimizers"].items()}
+             for p, pe in out["problems"].items()}
+    out["performance_profile"] = {
+        "definition": "Dolan-More profile over the problems: for each problem the ratio of an "
+                      "optimizer's time to target (epochs) to the fastest one's; rho(tau) is the "
+                      "fraction of problems with ratio <= tau (never reaching: infinite)",
+        "time_unit": "epochs", **comparison.performance_profile(times)}
     return out
+
+
+def compare_optimizers(entries, perf_metric, conv_perf):
+    """summary.json's "significance" and "time_to_target" of one problem (comparison.py)."""
+    hib = analysis.higher_is_better(perf_metric)
+    same = [(opt, e) for opt, e in entries if e["performance"]["metric"] == perf_metric]
+    curves, best, seconds = {}, [], {}
+    for opt, e in same:
+        setting = opt.settings[e["setting"]]
+        label = comparison.entry_label(e)
+        curves[label] = [float(v) for v in analysis.aggregate(setting, perf_metric).mean]
+        best.append(analysis.best_value(setting, perf_metric))
+        secs = [r.data.get("epoch_seconds") for r in setting.runs]
+        if secs and all(isinstance(x, list) and x for x in secs) and \
+                len({len(x) for x in secs}) == 1:
+            seconds[label] = [float(v) for v in np.mean(np.asarray(secs, dtype=float), axis=0)]
+    target, rule = comparison.choose_target(conv_perf, best, hib)
+    ttt = comparison.time_to_target(curves, target, hib, seconds) if target is not None else {
+        label: {"epochs": None, "seconds": None} for label in curves}
+    return {
+        "significance": {
+            "test": comparison.TEST_NAME, "effect_size": comparison.EFFECT_SIZE_NAME,
+            "values": f"{perf_metric} of every seed of each optimizer's chosen setting at the "
+                      "reported epoch; difference = mean(a) - mean(b), 95% CI with the "
+                      "Welch-Satterthwaite degrees of freedom",
+            "pairs": comparison.pairwise_tests([e for _, e in same])},
+        "time_to_target": {"metric": perf_metric, "target": target, "target_rule": rule,
+                           "unit": "epochs (evaluation index on the mean-over-seeds curve); "
+                                   "seconds: mean training seconds up to it",
+                           "optimizers": ttt}}
 
 
 def _img_tag(path, alt):
@@ -140,6 +180,47 @@ def _summary_rows(pe):
     return "".join(rows)
 
 
+def _comparison_html(pe):
+    sig, ttt = pe["significance"], pe["time_to_target"]
+    rows = []
+    for r in sig["pairs"]:
+        if "skipped" in r:
+            rows.append(f"<tr><td>{html.escape(r['a'])}</td><td>{html.escape(r['b'])}</td>"
+                        f'<td class="num">{r["n_a"]} / {r["n_b"]}</td>'
+                        f"<td colspan=4>{html.escape(r['skipped'])}</td></tr>")
+            continue
+        rows.append(f"<tr><td>{html.escape(r['a'])}</td><td>{html.escape(r['b'])}</td>"
+                    f'<td class="num">{r["n_a"]} / {r["n_b"]}</td>'
+                    f'<td class="num">{r["difference"]:.4g} [{r["ci95"][0]:.4g}, '
+                    f'{r["ci95"][1]:.4g}]</td><td class="num">{_num(r["t"], ".3f")}</td>'
+                    f'<td class="num">{r["p"]:.3g}</td>'
+                    f'<td class="num">{_num(r["effect_size"], ".3f")}</td></tr>')
+    out = []
+    if rows:
+        out.append(f"<p class=small>{html.escape(sig['test'])}; effect size: "
+                   f"{html.escape(sig['effect_size'])}; {html.escape(sig['values'])}.</p>"
+                   "<table><tr><th>a</th><th>b</th><th>n</th><th>difference [95% CI]</th>"
+                   "<th>t</th><th>p</th><th>Hedges' g</th></tr>" + "".join(rows) + "</table>")
+    cells = "".join(f"<tr><td>{html.escape(k)}</td><td class=num>{_num(v['epochs'], 'd')}</td>"
+                    f"<td class=num>{_num(v['seconds'], '.1f')}</td></tr>"
+                    for k, v in ttt["optimizers"].items())
+    out.append(f"<p class=small>Time to target {_num(ttt['target'], '.4g')} "
+               f"({html.escape(ttt['target_rule'])}) on {ttt['metric']}:</p>"
+               f"<table><tr><th>optimizer</th><th>epochs</th><th>seconds</th></tr>{cells}</table>")
+    return "".join(out)
+
+
+def _profile_html(profile):
+    head = "".join(f"<th>&tau;={t:g}</th>" for t in profile["tau"])
+    rows = "".join(f"<tr><td>{html.escape(o)}</td>" +
+                   "".join(f'<td class="num">{f:.2f}</td>' for f in fr) + "</tr>"
+                   for o, fr in profile["fractions"].items())
+    return ("<h3>Performance profile</h3>"
+            f"<p class=small>{html.escape(profile['definition'])}; over "
+            f"{len(profile['problems'])} problem(s).</p>"
+            f"<table><tr><th>optimizer</th>{head}</tr>{rows}</table>")
+
+
 def write_html(summary, ctx, tables, path):
     figs = {f["name"]: f for f in ctx.figures if f.get("png") and os.path.exists(f["png"])}
     parts = [f"<!DOCTYPE html><html lang=en><head><meta charset=utf-8>"
@@ -167,6 +248,10 @@ def write_html(summary, ctx, tables, path):
                      f"{pe['performance_metric'].replace('_', ' ')}; conv. perf. "
                      f"{_num(pe['conv_perf'], '.4g')})</span></h3>")
         parts.append(f"<table>{head}{_summary_rows(pe)}</table>")
+        parts.append(_comparison_html(pe))
+    parts.append(_profile_html(summary["performance_profile"]))
+    if "performance_profile" in figs:
+        parts.append(_img_tag(figs["performance_profile"]["png"], "performance profile"))
     parts.append("</section>")
     parts.append('<section id="benchmark"><h2>Benchmark sets (DeepOBS 1.1)</h2>')
     for name in ("benchmark_small", "benchmark_large", "lr_sensitivity"):
@@ -223,6 +308,7 @@ def analyze(results_dir, baselines_dir=None, output_dir="report", mode="most", m
         for set_name in ("small", "large"):
             plots.plot_benchmark_set(set_name, ctx)
         plots.plot_lr_sensitivity(ctx)
+        plots.plot_performance_profile(summary["performance_profile"], ctx)
         for p in summary["problems"]:
             if p not in results:
                 continue  # baseline-only problems: in the benchmark figures
