@@ -310,13 +310,18 @@ std::vector<std::int64_t> InMemoryDataSet::pass_state() const {
   return std::vector<std::int64_t>(std::begin(starts_), std::end(starts_));
 }
 
-void InMemoryDataSet::restore_pass_state(const std::vector<std::int64_t>& state) {
-  DEEPOBS_CHECK(state.size() == std::size(starts_), name_,
-                ": the saved data state is not an in-memory data set's (", state.size(),
-                " values instead of ", std::size(starts_), "); it belongs to another problem");
+void restore_pass_counts(std::string_view name, const std::vector<std::int64_t>& state,
+                         std::int64_t (&starts)[4]) {
+  DEEPOBS_CHECK(state.size() == std::size(starts), name,
+                ": the saved data state is not this data set's (", state.size(),
+                " values instead of ", std::size(starts), "); it belongs to another problem");
   for (std::int64_t count : state)
-    DEEPOBS_CHECK(count >= 0, name_, ": the saved data state has a negative pass count ", count);
-  std::copy(state.begin(), state.end(), std::begin(starts_));
+    DEEPOBS_CHECK(count >= 0, name, ": the saved data state has a negative pass count ", count);
+  std::copy(state.begin(), state.end(), std::begin(starts));
+}
+
+void InMemoryDataSet::restore_pass_state(const std::vector<std::int64_t>& state) {
+  restore_pass_counts(name_, state, starts_);
   started_ = false;
 }
 

@@ -170,6 +170,12 @@ struct BatchDraws {
   PhiloxGenerator generator(std::uint32_t k = 0) const;
 };
 
+// The resume state of a data set that counts the passes started per phase (in-memory sets,
+// ImageNet): restores `state` into `starts` after checking it has one non-negative count per
+// phase; `name` names the data set in the error.
+void restore_pass_counts(std::string_view name, const std::vector<std::int64_t>& state,
+                         std::int64_t (&starts)[4]);
+
 // The rules every shuffled data set follows (InMemoryDataSet, ImageNet):
 // the order of pass `pass` (0 = the first start of `phase`) over the n examples of `phase`: a
 // permutation (i64 CPU tensor [n]) from Philox stream Shuffle/0 (training; Shuffle/1 for

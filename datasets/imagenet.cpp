@@ -115,6 +115,16 @@ class ImageNetDataSet : public DataSet {
     return phase_;
   }
 
+  // Between passes only (DataSet's contract): the pass counts pick the order and the draws.
+  std::vector<std::int64_t> pass_state() const override {
+    return std::vector<std::int64_t>(std::begin(starts_), std::end(starts_));
+  }
+  void restore_pass_state(const std::vector<std::int64_t>& state) override {
+    prefetcher_.reset();
+    restore_pass_counts(name_, state, starts_);
+    started_ = false;
+  }
+
  private:
   // A contiguous run of one split's entries.
   struct Range {

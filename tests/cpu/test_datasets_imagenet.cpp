@@ -329,5 +329,29 @@ TEST(ImageNetData, PrepareDataCommandLine) {
             "mnist)\n");
 }
 
+// deepobs run --resume (runner/checkpoint.h): the pass counts saved between epochs make a freshly
+// opened set continue with the uninterrupted run's next pass (Reshuffle: a new order per epoch).
+TEST(ImageNetData, PassStateResumesTheNextEpoch) {
+  BothLayouts l;
+  const auto run = open(l.folders_root, 4, 2, DataOrder::Reshuffle);
+  pass(*run, Phase::Train);
+  pass(*run, Phase::Test);
+  const std::vector<std::int64_t> saved = run->pass_state();
+  const auto epoch2 = pass(*run, Phase::Train);
+  const auto resumed = open(l.folders_root, 4, 1, DataOrder::Reshuffle);
+  resumed->restore_pass_state(saved);
+  EXPECT_TRUE(same_batches(epoch2, pass(*resumed, Phase::Train)));
+  testing::expect_error(
+      [&] {
+        resumed->restore_pass_state({1, 2});
+      },
+      {"imagenet", "it belongs to another problem"});
+  testing::expect_error(
+      [&] {
+        resumed->restore_pass_state({1, -1, 0, 0});
+      },
+      {"imagenet", "negative pass count"});
+}
+
 }  // namespace
 }  // namespace deepobs::datasets
