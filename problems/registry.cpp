@@ -19,6 +19,7 @@ const std::vector<ProblemEntry>& problem_registry() {
              add_vgg_problems,
              add_wrn_problems,
              add_char_rnn_problems,
+             add_inception_v3_problems,
          })
       add(r);
     return r;

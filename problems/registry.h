@@ -38,6 +38,7 @@ void add_allcnnc_problems(std::vector<ProblemEntry>& registry);         // allcn
 void add_vgg_problems(std::vector<ProblemEntry>& registry);             // vgg.cpp
 void add_wrn_problems(std::vector<ProblemEntry>& registry);             // wrn.cpp
 void add_char_rnn_problems(std::vector<ProblemEntry>& registry);        // char_rnn.cpp
+void add_inception_v3_problems(std::vector<ProblemEntry>& registry);    // inception_v3.cpp
 
 // The Hessian Q = Rᵀ·diag(λ)·R of quadratic_deep, 100×100 row-major in double, from numpy's
 // RandomState(42) exactly as DeepOBS draws it (quadratic_deep.cpp; tested against DeepOBS).

@@ -1,5 +1,5 @@
-// VGG16 and VGG19 on CIFAR (SPEC §3.6): cifar10_vgg16, cifar10_vgg19, cifar100_vgg16,
-// cifar100_vgg19.
+// VGG16 and VGG19 (SPEC §3.6): cifar10_vgg16, cifar10_vgg19, cifar100_vgg16, cifar100_vgg19 on
+// CIFAR, imagenet_vgg16 and imagenet_vgg19 on ImageNet (1001 classes).
 #include "core/ops/activation.h"
 #include "core/ops/pool.h"
 #include "core/ops/resize.h"
@@ -12,7 +12,8 @@
 namespace deepobs::problems {
 namespace {
 
-// The 32×32 image resized to 224×224 (TF1's legacy bilinear resize) → five blocks of 3×3 'same'
+// The image resized to 224×224 (TF1's legacy bilinear resize; ImageNet's batches are 224×224
+// already, which that resize maps to themselves: src = dst·224/224) → five blocks of 3×3 'same'
 // ReLU convs (64,64 | 128,128 | 256×3 | 512×3 | 512×3; VGG19 one more conv in each of the last
 // three blocks), each block followed by maxpool 2×2/2 'same' (→ 7×7×512) → flatten 25,088 →
 // dense 4096 ReLU → dropout 0.5 → dense 4096 ReLU → dropout 0.5 → dense classes. Conv kernels
@@ -50,7 +51,8 @@ class Vgg : public ProblemModel {
                            std::make_unique<layers::Dropout>(0.5, gen.seed(), i, step())));
   }
   Output forward(const datasets::Batch& batch) override {
-    Tensor h = ops::resize_bilinear(batch.inputs, 224, 224);
+    Tensor h = batch.inputs;
+    if (h.dim() != 4 || h.size(2) != 224 || h.size(3) != 224) h = ops::resize_bilinear(h, 224, 224);
     for (const auto& block : blocks_) {
       for (const layers::Conv2d* conv : block)
         h = ops::relu(conv->forward(h));
@@ -91,6 +93,20 @@ void add_vgg_problems(std::vector<ProblemEntry>& registry) {
         {info,
          [depth, classes](PhiloxGenerator& g) { return std::make_unique<Vgg>(depth, classes, g); },
          image_data(v.data)});
+  }
+  // ImageNet: 1001 classes (0 = background); VGG16 138,361,641 = 134,301,514 + 991·4097 more in
+  // the last dense layer, VGG19 143,671,337 = VGG16 + 5,309,696 (three more 3×3 convs: 256→256,
+  // 512→512, 512→512). Batch size and epochs: DeepOBS has none, so 128 / 100 (SPEC A.2).
+  for (const auto& [depth, parameters] :
+       {std::pair{16, std::int64_t{138361641}}, std::pair{19, std::int64_t{143671337}}}) {
+    ProblemInfo info = classifier_info(
+        cat("imagenet_vgg", depth), "imagenet",
+        cat("VGG", depth, " on 224x224 ImageNet crops, L2 on the conv kernels"), 128, 100);
+    info.default_weight_decay = 5e-4;
+    info.parameter_count = parameters;
+    const int d = depth;
+    registry.push_back({info, [d](PhiloxGenerator& g) { return std::make_unique<Vgg>(d, 1001, g); },
+                        imagenet_data()});
   }
 }
 

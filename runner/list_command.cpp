@@ -1,5 +1,6 @@
 #include "runner/list_command.h"
 
+#include <algorithm>
 #include <cxxopts.hpp>
 #include <iomanip>
 #include <sstream>
@@ -64,7 +65,15 @@ void print_optimizer(std::ostream& out, const OptimizerInfo& info) {
 }
 
 std::string data_status(const std::string& dataset, const datasets::DataRoot& root) {
-  if (!datasets::data_set_files(dataset)) return "generated";
+  // A data set whose file layout datasets/data_dir does not describe (ImageNet until its loader
+  // registers one) cannot be checked: say so instead of failing the whole listing.
+  const datasets::DataSetFiles* files = nullptr;
+  try {
+    files = datasets::data_set_files(dataset);
+  } catch (const Error&) {
+    return "not checked";
+  }
+  if (!files) return "generated";
   return datasets::data_set_present(dataset, root) ? "present" : "missing";
 }
 
@@ -99,7 +108,12 @@ int list_command(int argc, const char* const* argv, std::ostream& out, std::ostr
     return 0;
   }
   const auto root = datasets::resolve_data_root(args["data_dir"].as<std::string>());
-  out << std::left << std::setw(18) << "problem" << std::setw(11) << "data" << std::right
+  // The problem column fits the longest name (imagenet_inception_v3) and two spaces.
+  std::size_t name_width = 18;
+  for (const auto& e : problems::problem_registry())
+    name_width = std::max(name_width, e.info.name.size() + 2);
+  const int w = static_cast<int>(name_width);
+  out << std::left << std::setw(w) << "problem" << std::setw(11) << "data" << std::right
       << std::setw(7) << "batch" << std::setw(8) << "epochs" << std::setw(9) << "wd"
       << std::setw(13) << "parameters"
       << "  " << std::left << std::setw(17) << "metric"
@@ -114,11 +128,10 @@ int list_command(int argc, const char* const* argv, std::ostream& out, std::ostr
     }
     std::ostringstream wd;
     wd << e.info.default_weight_decay;
-    out << std::left << std::setw(18) << e.info.name << std::setw(11) << e.info.dataset
-        << std::right << std::setw(7) << e.info.default_batch_size << std::setw(8)
-        << e.info.default_num_epochs << std::setw(9) << wd.str() << std::setw(13)
-        << with_commas(parameters) << "  " << std::left << std::setw(17) << e.info.metric
-        << data_status(e.info.dataset, root) << "\n";
+    out << std::left << std::setw(w) << e.info.name << std::setw(11) << e.info.dataset << std::right
+        << std::setw(7) << e.info.default_batch_size << std::setw(8) << e.info.default_num_epochs
+        << std::setw(9) << wd.str() << std::setw(13) << with_commas(parameters) << "  " << std::left
+        << std::setw(17) << e.info.metric << data_status(e.info.dataset, root) << "\n";
   }
   out << "\ndata root: " << root.describe()
       << "; get missing data with 'deepobs prepare-data <data set>'\n";

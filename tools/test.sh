@@ -3,7 +3,8 @@
 #
 #   tools/test.sh                 CUDA build when nvcc is found (GPU tests skip without a GPU)
 #   tools/test.sh --cpu-only      CPU-only build (-DDEEPOBS_CUDA=OFF)
-#   tools/test.sh --sanitize      AddressSanitizer + UndefinedBehaviorSanitizer build
+#   tools/test.sh --sanitize      AddressSanitizer + UndefinedBehaviorSanitizer build, without
+#                                 the tests labelled heavy (VGG/ImageNet training steps)
 #   tools/test.sh -- -L gpu       anything after -- goes to ctest (here: only the gpu tests)
 #
 # Build directories: build/ (default), build-cpu/, build-asan/. Warnings are errors.
@@ -17,6 +18,7 @@ while [ $# -gt 0 ]; do
     --cpu-only) build="$root/build-cpu"; cmake_args+=(-DDEEPOBS_CUDA=OFF) ;;
     --sanitize)
       build="$root/build-asan"
+      ctest_args+=(-LE heavy)  # the 224×224 VGG/ImageNet steps: minutes each under ASan
       cmake_args+=(-DDEEPOBS_SANITIZE=ON -DDEEPOBS_CUDA=OFF -DDEEPOBS_BUILD_BENCH=OFF
                    -DCMAKE_BUILD_TYPE=RelWithDebInfo) ;;
     --) shift; ctest_args+=("$@"); break ;;

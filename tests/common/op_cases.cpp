@@ -228,6 +228,22 @@ std::vector<OpCase> make_cases() {
                1e-5,
                sums(24),
                kSums});
+  // Inception-v3's factorised kernels: 1×n and n×1 with 'same' padding along one axis only.
+  c.push_back(
+      {"conv2d_1x7_same_no_bias",
+       {in({2, 3, 4, 9}), in({2, 3, 1, 7})},
+       [](const V& v) { return ops::conv2d(v[0], v[1], Tensor(), 1, 1, PaddingMode::kSame); },
+       {},
+       1e-5,
+       sums(21),
+       kSums});
+  c.push_back({"conv2d_7x1_same",
+               {in({2, 2, 8, 3}), in({3, 2, 7, 1}), in({3})},
+               [](const V& v) { return ops::conv2d(v[0], v[1], v[2], 1, 1, PaddingMode::kSame); },
+               {},
+               1e-5,
+               sums(14),
+               kSums});
   c.push_back(
       {"conv_transpose2d_s1_same",
        {in({2, 3, 4, 5}), in({3, 2, 4, 3}), in({2})},
@@ -298,6 +314,21 @@ std::vector<OpCase> make_cases() {
                [](const V& v) {
                  return ops::avg_pool2d(v[0], 2, 3, 2, 2, Padding2d{0, 1, 2, 1});
                },
+               {},
+               0,
+               0,
+               kExact});
+  // Inception-v3's auxiliary-head (5×5 stride 3) and output (8×8, global) average pools.
+  c.push_back({"avg_pool2d_5x5_s3_valid",
+               {in({2, 2, 11, 11})},
+               [](const V& v) { return ops::avg_pool2d(v[0], 5, 5, 3, 3, PaddingMode::kValid); },
+               {},
+               0,
+               0,
+               kExact});
+  c.push_back({"avg_pool2d_8x8_valid",
+               {in({2, 3, 8, 8})},
+               [](const V& v) { return ops::avg_pool2d(v[0], 8, 8, 1, 1, PaddingMode::kValid); },
                {},
                0,
                0,

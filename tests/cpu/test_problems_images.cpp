@@ -71,7 +71,8 @@ TEST(ImageProblems, ParameterCountsMatchSpec) {
   }
 }
 
-// `deepobs list` shows the eight with their data set, defaults and exact counts.
+// `deepobs list` shows the eight, and the ImageNet problems, with their data set, defaults and
+// exact counts.
 TEST(ImageProblems, ListShowsThem) {
   datasets::test_util::TempDir empty;
   const std::string dir = empty.path().string();
@@ -79,15 +80,25 @@ TEST(ImageProblems, ListShowsThem) {
   std::ostringstream out, err;
   ASSERT_EQ(runner::list_command(3, argv, out, err), 0) << err.str();
   const std::string text = out.str();
-  for (const char* row : {"cifar10_3c3d      cifar10        128     100    0.002      895,210",
-                          "cifar100_3c3d     cifar100       128     100    0.002      918,340",
-                          "svhn_3c3d         svhn           128     100    0.002      895,210",
-                          "cifar100_allcnnc  cifar100       256     350   0.0005    1,387,108",
-                          "cifar10_vgg16     cifar10        128     100   0.0005  134,301,514",
-                          "cifar10_vgg19     cifar10        128     100   0.0005  139,611,210",
-                          "cifar100_vgg16    cifar100       128     100   0.0005  134,670,244",
-                          "cifar100_vgg19    cifar100       128     100   0.0005  139,979,940"})
+  for (const char* row :
+       {"cifar10_3c3d           cifar10        128     100    0.002      895,210",
+        "cifar100_3c3d          cifar100       128     100    0.002      918,340",
+        "svhn_3c3d              svhn           128     100    0.002      895,210",
+        "cifar100_allcnnc       cifar100       256     350   0.0005    1,387,108",
+        "cifar10_vgg16          cifar10        128     100   0.0005  134,301,514",
+        "cifar10_vgg19          cifar10        128     100   0.0005  139,611,210",
+        "cifar100_vgg16         cifar100       128     100   0.0005  134,670,244",
+        "cifar100_vgg19         cifar100       128     100   0.0005  139,979,940",
+        "imagenet_vgg16         imagenet       128     100   0.0005  138,361,641",
+        "imagenet_vgg19         imagenet       128     100   0.0005  143,671,337",
+        "imagenet_inception_v3  imagenet        32     100   0.0005   27,164,082"})
     EXPECT_NE(text.find(row), std::string::npos) << row << "\n" << text;
+  // All 27 problems of SPEC A.1, one row each; no ImageNet files needed to list them.
+  EXPECT_EQ(problem_registry().size(), 27u);
+  int rows = 0;
+  for (const auto& e : problem_registry())
+    rows += text.find("\n" + e.info.name + " ") != std::string::npos;
+  EXPECT_EQ(rows, 27);
 }
 
 TEST(ImageProblems, DefaultsFollowSpecA2) {
@@ -209,7 +220,19 @@ TEST_P(ImageProblemStep, TrainsOnFixtures) {
   EXPECT_EQ(p->forward(b, ForwardMode::Eval).loss.item(), eval);
 }
 
-INSTANTIATE_TEST_SUITE_P(EveryImageProblem, ImageProblemStep, ::testing::ValuesIn(kImageProblems),
+std::vector<std::string> image_problems(bool vgg) {
+  std::vector<std::string> names;
+  for (const std::string& n : kImageProblems)
+    if (is_vgg(n) == vgg) names.push_back(n);
+  return names;
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryImageProblem, ImageProblemStep,
+                         ::testing::ValuesIn(image_problems(false)),
+                         [](const auto& p) { return p.param; });
+// The VGGs' steps at 224×224 (minutes each under AddressSanitizer): ctest label heavy, which
+// tools/test.sh --sanitize leaves out (tests/CMakeLists.txt).
+INSTANTIATE_TEST_SUITE_P(HeavyVgg, ImageProblemStep, ::testing::ValuesIn(image_problems(true)),
                          [](const auto& p) { return p.param; });
 
 // Dropout is active in training and the closure, not in evaluation: All-CNN-C's training loss on a

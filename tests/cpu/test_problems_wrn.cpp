@@ -16,6 +16,7 @@
 #include "problems/registry.h"
 #include "runner/reproduce_command.h"
 #include "tests/common/image_fixtures.h"
+#include "tests/common/moving_statistics.h"
 #include "tests/common/run_in_process.h"
 
 namespace deepobs::problems {
@@ -100,16 +101,6 @@ class WideResNetStep : public testing_support::ScratchDirTest {
   WideResNetStep() : ScratchDirTest("deepobs_wrn") {}
 };
 
-std::vector<float> concat_buffers(ProblemModel& m) {
-  std::vector<float> out;
-  for (const auto& b : m.named_buffers())
-    if (b.name.find("moving_") != std::string::npos) {
-      const auto v = b.buffer->to_vector<float>();
-      out.insert(out.end(), v.begin(), v.end());
-    }
-  return out;
-}
-
 TEST_F(WideResNetStep, OneTrainingStepPerProblemOnFixtures) {
   test_images::write_data_set(dir_, "svhn", 2, 4);  // 10 training images in 5 files, 4 test
   test_images::write_data_set(dir_, "cifar100", 6, 4);
@@ -121,7 +112,7 @@ TEST_F(WideResNetStep, OneTrainingStepPerProblemOnFixtures) {
     config.image.official_sizes = false;
     auto p = build_problem(w.name, config);
     EXPECT_EQ(p->flat().num_parameters(), w.parameters);
-    const std::vector<float> initial = concat_buffers(p->model());
+    const std::vector<float> initial = testing::moving_statistics(p->model());
     p->start(Phase::Train);
     datasets::Batch b;
     ASSERT_TRUE(p->next(b));
@@ -136,7 +127,7 @@ TEST_F(WideResNetStep, OneTrainingStepPerProblemOnFixtures) {
       grad_sq += static_cast<double>(g) * g;
     }
     EXPECT_GT(grad_sq, 0.0);
-    const std::vector<float> after_train = concat_buffers(p->model());
+    const std::vector<float> after_train = testing::moving_statistics(p->model());
     EXPECT_NE(after_train, initial) << "Train updates the moving statistics";
 
     autograd::NoGrad no_grad;
@@ -149,14 +140,14 @@ TEST_F(WideResNetStep, OneTrainingStepPerProblemOnFixtures) {
     EXPECT_NEAR(p->regularizer().item(), 5e-4 / 2 * sq, 1e-6 * 5e-4 / 2 * sq);
     // The loss closure evaluates the step's function: same bits, no statistics update.
     EXPECT_EQ(p->forward(b, ForwardMode::Closure).loss.item(), loss);
-    EXPECT_EQ(concat_buffers(p->model()), after_train);
+    EXPECT_EQ(testing::moving_statistics(p->model()), after_train);
     // Evaluation uses (and keeps) the moving statistics.
     p->start(Phase::Test);
     ASSERT_TRUE(p->next(b));
     const BatchResult e = p->forward(b, ForwardMode::Eval);
     EXPECT_TRUE(std::isfinite(e.loss.item()));
     ASSERT_TRUE(e.accuracy.has_value());
-    EXPECT_EQ(concat_buffers(p->model()), after_train);
+    EXPECT_EQ(testing::moving_statistics(p->model()), after_train);
   }
 }
 

@@ -25,6 +25,7 @@
 #include "optimizers/registry.h"
 #include "problems/registry.h"
 #include "tests/common/image_fixtures.h"
+#include "tests/common/imagenet_fixture.h"
 #include "twin.h"
 #if DEEPOBS_WITH_CUDA
 #include "core/cuda_backend.h"
@@ -117,10 +118,12 @@ problems::ProblemConfig config_on(Device device, std::int64_t batch_size = 128) 
   return c;
 }
 
+// Every problem whose data the fake root holds: the ImageNet problems run on an in-memory data set
+// instead (CudaImageNetProblem below).
 std::vector<std::string> all_problems() {
   std::vector<std::string> names;
   for (const auto& e : problems::problem_registry())
-    names.push_back(e.info.name);
+    if (e.info.dataset != "imagenet") names.push_back(e.info.name);
   return names;
 }
 
@@ -195,19 +198,16 @@ TEST(CudaProblems, GpuBatchesEqualCpuBatchesExactly) {
 
 // ---- gradients and a training step ----
 
-class CudaProblemGradients : public ::testing::TestWithParam<std::string> {};
-
-TEST_P(CudaProblemGradients, MatchTheCpuOnTheSameBatch) {
-  SKIP_WITHOUT_GPU();
-  const std::int64_t batch = test_batch_size(GetParam());
-  auto cpu = problems::build_problem(GetParam(), config_on(Device::cpu(), batch));
-  auto gpu = problems::build_problem(GetParam(), config_on(Device::cuda(0), batch));
-  FlatParameters &fc = cpu->flat(), &fg = gpu->flat();
-  ASSERT_EQ(fc.size(), fg.size());
+// One training step of the same problem (seed, data) on the CPU and on the GPU: identical initial
+// parameters and batch, losses and gradients within the f32 tolerances. Returns the GPU's loss;
+// `bg` holds the GPU's batch.
+Tensor expect_first_step_agrees(problems::Problem& cpu, problems::Problem& gpu, Batch& bg) {
+  FlatParameters &fc = cpu.flat(), &fg = gpu.flat();
+  EXPECT_EQ(fc.size(), fg.size());
   twin::expect_identical(fg.params(), fc.params(), "initial parameters (built on the CPU, moved)");
-  Batch bc, bg;
-  const Tensor lc = first_train_batch_loss(*cpu, fc, bc);
-  const Tensor lg = first_train_batch_loss(*gpu, fg, bg);
+  Batch bc;
+  const Tensor lc = first_train_batch_loss(cpu, fc, bc);
+  const Tensor lg = first_train_batch_loss(gpu, fg, bg);
   twin::expect_identical(bg.inputs, bc.inputs, "the first training batch");
   twin::expect_close(lg, lc, 1e-4, 0.0,
                      "the logits/quadratic forms come from cuBLAS/cuDNN sums in another order "
@@ -220,6 +220,18 @@ TEST_P(CudaProblemGradients, MatchTheCpuOnTheSameBatch) {
   // sums of cancelling terms (their relative error is unbounded).
   twin::expect_close(fg.grads(), fc.grads(), 1e-3, 1e-4 * max_abs(fc.grads()),
                      "f32 sums in another order (cuBLAS/cuDNN vs Eigen); strict FP32, no TF32");
+  return lg;
+}
+
+class CudaProblemGradients : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(CudaProblemGradients, MatchTheCpuOnTheSameBatch) {
+  SKIP_WITHOUT_GPU();
+  const std::int64_t batch = test_batch_size(GetParam());
+  auto cpu = problems::build_problem(GetParam(), config_on(Device::cpu(), batch));
+  auto gpu = problems::build_problem(GetParam(), config_on(Device::cuda(0), batch));
+  Batch bg;
+  expect_first_step_agrees(*cpu, *gpu, bg);
 }
 
 INSTANTIATE_TEST_SUITE_P(EveryProblem, CudaProblemGradients, ::testing::ValuesIn(all_problems()),
@@ -384,6 +396,45 @@ TEST(CudaProblems, CharRnnCarriesItsStateAndReplaysItsStepLikeTheCpu) {
   EXPECT_NEAR(g.train2, c.train2, 1e-4 * c.train2);
   EXPECT_NEAR(g.eval2, c.eval2, 1e-4 * c.eval2);
 }
+
+// ---- the ImageNet problems ----
+
+// imagenet_vgg16/19 and imagenet_inception_v3 on a small in-memory data set in ImageNet's batch
+// contract (the GPU machine has no ImageNet), batch 2: one training step's loss and gradients
+// agree with the CPU twin; under --deterministic the GPU's loss closure replays the step (masks,
+// batch statistics, auxiliary head) bit for bit; evaluation agrees and keeps the statistics.
+class CudaImageNetProblem : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(CudaImageNetProblem, StepMatchesTheCpuAndClosureReplaysIt) {
+  SKIP_WITHOUT_GPU();
+#if DEEPOBS_WITH_CUDA
+  PolicyScope scope({/*deterministic=*/true, /*tf32=*/false});
+  auto cpu = testing::imagenet_fixture_problem(GetParam(), 2, Device::cpu());
+  auto gpu = testing::imagenet_fixture_problem(GetParam(), 2, Device::cuda(0));
+  FlatParameters& fg = gpu->flat();
+  Batch bc, bg;
+  const Tensor lg = expect_first_step_agrees(*cpu, *gpu, bg);
+  const std::vector<float> step_grads = fg.grads().to(Device::cpu()).to_vector<float>();
+  fg.zero_grad();
+  const Tensor closure = gpu->forward(bg, ForwardMode::Closure).loss;
+  autograd::backward(closure);
+  EXPECT_EQ(closure.to(Device::cpu()).item(), lg.to(Device::cpu()).item());
+  EXPECT_EQ(fg.grads().to(Device::cpu()).to_vector<float>(), step_grads);
+  autograd::NoGrad no_grad;
+  cpu->start(Phase::Test);
+  gpu->start(Phase::Test);
+  ASSERT_TRUE(cpu->next(bc));
+  ASSERT_TRUE(gpu->next(bg));
+  const double ec = cpu->forward(bc, ForwardMode::Eval).loss.item();
+  const double eg = gpu->forward(bg, ForwardMode::Eval).loss.to(Device::cpu()).item();
+  EXPECT_NEAR(eg, ec, 1e-3 * std::abs(ec)) << "moving statistics after one step, f32 sums";
+#endif
+}
+
+INSTANTIATE_TEST_SUITE_P(ImageNet, CudaImageNetProblem,
+                         ::testing::Values("imagenet_vgg16", "imagenet_vgg19",
+                                           "imagenet_inception_v3"),
+                         [](const auto& p) { return p.param; });
 
 }  // namespace
 }  // namespace deepobs
