@@ -51,7 +51,7 @@ int initial_mode() {
   return 0;
 }
 
-Session::State* g_state = nullptr;
+std::atomic<Session::State*> g_state{nullptr};
 thread_local Cost t_backward_cost;
 
 std::int64_t now_ns() {
@@ -62,18 +62,18 @@ std::int64_t now_ns() {
 
 // The recording state when this thread records a step, else null.
 Session::State* recorder() {
-  Session::State* s = g_state;
+  Session::State* s = g_state.load(std::memory_order_acquire);
   return s && s->in_step && s->thread == std::this_thread::get_id() ? s : nullptr;
 }
 
 void nvtx_push(const char* name) {
   if constexpr (backend::kCuda)
-    if (g_mode & kNvtx) kernels::cuda::nvtx_push(name);
+    if (g_mode.load(std::memory_order_relaxed) & kNvtx) kernels::cuda::nvtx_push(name);
 }
 
 void nvtx_pop() {
   if constexpr (backend::kCuda)
-    if (g_mode & kNvtx) kernels::cuda::nvtx_pop();
+    if (g_mode.load(std::memory_order_relaxed) & kNvtx) kernels::cuda::nvtx_pop();
 }
 
 std::pair<void*, void*> record_begin(Session::State& s) {
@@ -97,7 +97,7 @@ void record_end(Session::State& s, void* event) {
 
 }  // namespace
 
-int g_mode = initial_mode();
+std::atomic<int> g_mode{initial_mode()};
 
 void open_op(const char* name, const OpCost& cost) {
   nvtx_push(name);

@@ -21,6 +21,7 @@
 // are not instrumented).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -68,8 +69,9 @@ inline OpCost elementwise_cost(std::int64_t n, std::size_t element_size, double 
 }
 
 namespace detail {
-// Bit 0: a Session records on some thread; bit 1: NVTX ranges are wanted.
-extern int g_mode;
+// Bit 0: a Session records on some thread; bit 1: NVTX ranges are wanted. Atomic so that a thread
+// other than the recording one may test it; a relaxed load is a plain load on x86 and ARM.
+extern std::atomic<int> g_mode;
 void open_op(const char* name, const OpCost& cost);
 void close_op();
 void open_phase(Phase phase);
@@ -78,7 +80,7 @@ void close_phase();
 
 // True while a Session records or NVTX ranges are wanted: the one branch an op pays otherwise.
 inline bool active() {
-  return detail::g_mode != 0;
+  return detail::g_mode.load(std::memory_order_relaxed) != 0;
 }
 
 // Marks one op call. `cost` is a callable returning OpCost, called only while active(). `name`
