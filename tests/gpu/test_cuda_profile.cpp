@@ -26,9 +26,9 @@ namespace {
 TEST(CudaProfile, OpsGetEventTimesAndTheirKernels) {
   SKIP_WITHOUT_GPU();
   const Device gpu = Device::cuda();
-  Tensor x = random_tensor({8, 3, 16, 16}, 1).to(gpu).set_requires_grad(true);
-  Tensor w = random_tensor({4, 3, 3, 3}, 2).to(gpu).set_requires_grad(true);
-  Tensor v = random_tensor({4 * 16 * 16, 10}, 3).to(gpu).set_requires_grad(true);
+  Tensor x = twin::random_tensor({8, 3, 16, 16}, 1).to(gpu).set_requires_grad(true);
+  Tensor w = twin::random_tensor({4, 3, 3, 3}, 2).to(gpu).set_requires_grad(true);
+  Tensor v = twin::random_tensor({4 * 16 * 16, 10}, 3).to(gpu).set_requires_grad(true);
   profile::Session session(gpu);
   session.begin_step();
   {
