@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "runner/child_process.h"
+
 extern char** environ;
 
 namespace deepobs::runner {
@@ -82,13 +84,7 @@ int run_python_analyzer(const std::vector<std::string>& analyzer_args, const std
   else if (!self.empty())
     env.push_back("DEEPOBS_BINARY=" + self);
 
-  std::vector<char*> cargv, cenv;
-  for (auto& a : args)
-    cargv.push_back(a.data());
-  cargv.push_back(nullptr);
-  for (auto& e : env)
-    cenv.push_back(e.data());
-  cenv.push_back(nullptr);
+  std::vector<char*> cargv = exec_array(args), cenv = exec_array(env);
 
   // With captured_stderr the child's stderr goes to an unlinked temporary file, read back below.
   posix_spawn_file_actions_t actions;

@@ -50,6 +50,14 @@ void write_all(int fd, const std::string& text) {
 
 }  // namespace
 
+std::vector<char*> exec_array(std::vector<std::string>& strings) {
+  std::vector<char*> pointers;
+  for (auto& s : strings)
+    pointers.push_back(s.data());
+  pointers.push_back(nullptr);
+  return pointers;
+}
+
 std::string signal_description(int signal_number) {
   const char* abbrev = sigabbrev_np(signal_number);
   const char* text = sigdescr_np(signal_number);

@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace deepobs::runner {
 
@@ -25,6 +26,10 @@ struct ChildOutcome {
 // with SIGKILL. Call from a single-threaded point of the program: only the calling thread exists
 // in the child. Throws deepobs::Error when pipe or fork fails.
 ChildOutcome run_in_child(const std::function<std::string()>& work, double timeout_seconds);
+
+// argv or envp for posix_spawn/exec: pointers into `strings` (which must outlive the result and
+// not change), then the terminating null pointer.
+std::vector<char*> exec_array(std::vector<std::string>& strings);
 
 // "SIGSEGV (Segmentation fault)" for 11, "signal 77" for an unknown number.
 std::string signal_description(int signal_number);

@@ -11,6 +11,7 @@
 #include "runner/profile_command.h"
 #include "runner/reproduce_command.h"
 #include "runner/run_command.h"
+#include "runner/tune_command.h"
 #include "runner/validate_plugin_command.h"
 
 namespace {
@@ -25,6 +26,8 @@ constexpr const char* kUsage =
     "  prepare-data  download and verify data sets (mnist, fmnist) into the data root\n"
     "  analyze       figures, tables and an HTML report from result folders, beside the baselines\n"
     "  reproduce     run the baselines' tuned setting and test our curves against theirs\n"
+    "  tune          tune an optimizer's hyperparameters (grid/random; local or Slurm), rerun the "
+    "best\n"
     "  estimate-runtime   runtime overhead of an optimizer relative to SGD\n"
     "  prepare-baselines  download the published DeepOBS baselines\n"
     "  validate-plugin    check an optimizer plugin (.so), each check in a child process\n"
@@ -52,6 +55,8 @@ int main(int argc, char** argv) {
       return deepobs::runner::analyzer_command(command, argc - 1, argv + 1, std::cerr);
     if (command == "reproduce")
       return deepobs::runner::reproduce_command(argc - 1, argv + 1, std::cout, std::cerr);
+    if (command == "tune")
+      return deepobs::runner::tune_command(argc - 1, argv + 1, std::cout, std::cerr);
     if (command == "validate-plugin")
       return deepobs::runner::validate_plugin_command(argc - 1, argv + 1, std::cout, std::cerr);
     if (command == "profile")

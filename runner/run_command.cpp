@@ -158,8 +158,9 @@ int execute(const RunOptions& o, std::ostream& out, std::ostream& err) {
   const OptimizerInfo& opt_info = find_optimizer(o.optimizer);
   const Hyperparameters hps = resolve_hyperparameters(opt_info, o.hyperparameters);
   const LrSchedule schedule(*o.learning_rate, o.lr_sched_epochs, o.lr_sched_factors);
-  const int batch_size = o.batch_size.value_or(info.default_batch_size);
-  const int num_epochs = o.num_epochs.value_or(info.default_num_epochs);
+  const RunSetting setting = run_setting(o);
+  const int batch_size = setting.batch_size;
+  const int num_epochs = setting.num_epochs;
   DEEPOBS_CHECK(batch_size >= 1, "--batch_size must be at least 1, got ", batch_size);
   DEEPOBS_CHECK(num_epochs >= 1, "--num_epochs must be at least 1, got ", num_epochs);
   DEEPOBS_CHECK(o.train_log_interval >= 1, "--train_log_interval must be at least 1, got ",
@@ -175,14 +176,7 @@ int execute(const RunOptions& o, std::ostream& out, std::ostream& err) {
   RunRecord record;
   record.testproblem = info.name;
   record.optimizer = opt_info.name;
-  record.setting.num_epochs = num_epochs;
-  record.setting.batch_size = batch_size;
-  record.setting.weight_decay = o.weight_decay;
-  record.setting.learning_rate = *o.learning_rate;
-  record.setting.lr_sched_epochs = o.lr_sched_epochs;
-  record.setting.lr_sched_factors = o.lr_sched_factors;
-  for (const auto& [name, value] : hps.values())
-    record.setting.hyperparams.emplace_back(name, to_hyper_value(value));
+  record.setting = setting;
   record.random_seed = o.random_seed;
   record.train_log_interval = o.train_log_interval;
   record.has_accuracy = info.has_accuracy;
@@ -191,8 +185,7 @@ int execute(const RunOptions& o, std::ostream& out, std::ostream& err) {
   record.data_variant = run_data_variant(o, info.data_variant);
   record.device = device.str();
 
-  const std::filesystem::path folder = std::filesystem::path(o.output_dir) / info.name /
-                                       opt_info.name / setting_folder_name(record.setting);
+  const std::filesystem::path folder = run_result_folder(o);
   if (!o.no_logs) check_writable(folder);
 
   const bool live = !o.quiet && ::isatty(STDERR_FILENO);
@@ -271,6 +264,28 @@ ProblemFacts run_problem_facts(const RunOptions& o, problems::Problem& problem, 
   facts.seed = static_cast<std::uint64_t>(o.random_seed);
   facts.weight_decay = problem.weight_decay();
   return facts;
+}
+
+RunSetting run_setting(const RunOptions& o) {
+  const problems::ProblemInfo& info = problems::find_problem(o.problem).info;
+  const OptimizerInfo& opt_info = find_optimizer(o.optimizer);
+  DEEPOBS_CHECK(o.learning_rate, "missing --lr (the base learning rate)");
+  RunSetting s;
+  s.num_epochs = o.num_epochs.value_or(info.default_num_epochs);
+  s.batch_size = o.batch_size.value_or(info.default_batch_size);
+  s.weight_decay = o.weight_decay;
+  s.learning_rate = *o.learning_rate;
+  s.lr_sched_epochs = o.lr_sched_epochs;
+  s.lr_sched_factors = o.lr_sched_factors;
+  const Hyperparameters hps = resolve_hyperparameters(opt_info, o.hyperparameters);
+  for (const auto& [name, value] : hps.values())
+    s.hyperparams.emplace_back(name, to_hyper_value(value));
+  return s;
+}
+
+std::filesystem::path run_result_folder(const RunOptions& o) {
+  return std::filesystem::path(o.output_dir) / problems::find_problem(o.problem).info.name /
+         find_optimizer(o.optimizer).name / setting_folder_name(run_setting(o));
 }
 
 std::string run_data_variant(const RunOptions& o, const std::string& problem_data_variant) {

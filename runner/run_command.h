@@ -2,6 +2,7 @@
 // §5.1 flag names plus ours), trains, and writes the result file.
 #pragma once
 
+#include <filesystem>
 #include <map>
 #include <optional>
 #include <ostream>
@@ -12,6 +13,7 @@
 #include "datasets/image_records.h"
 #include "optimizers/optimizer.h"
 #include "problems/problem.h"
+#include "runner/run_naming.h"
 
 namespace deepobs::runner {
 
@@ -49,6 +51,15 @@ struct RunOptions {
 // --help was given; throws deepobs::Error with a one-line message for any usage error (unknown
 // flag with the closest match, missing value, malformed number, missing --optimizer/--lr).
 std::optional<RunOptions> parse_run_options(int argc, const char* const* argv, std::ostream& out);
+
+// The setting a run records and names its folder after: the problem's default batch size and
+// epochs and the optimizer's defaults filled in. Throws deepobs::Error for an unknown problem or
+// optimizer and for a missing, malformed or out-of-range hyperparameter.
+RunSetting run_setting(const RunOptions& options);
+
+// <output_dir>/<problem>/<OptimizerName>/<setting folder>: where the run's result file goes (what
+// `deepobs tune` looks at to skip runs already done).
+std::filesystem::path run_result_folder(const RunOptions& options);
 
 // The data_variant a run records: the problem's data set with the choices of --cifar100_offset,
 // --svhn_train and --data_sizes (datasets::image_data_variant) and ":data_order=<tf1|reshuffle>",

@@ -12,6 +12,7 @@ packages=(
   dataset-fashion-mnist
   python3 python3-numpy python3-matplotlib python3-pandas
   clang-format chromium time
+  slurm-wlm munge
 )
 
 missing=()

@@ -89,6 +89,20 @@ def _reproduce_parsers(sub):
     p.add_argument("out")
 
 
+def _tune_parser(sub):
+    # Internal: run by `deepobs tune` (runner/tune_command.cpp), not meant to be typed.
+    p = sub.add_parser("tune-select", help="(internal, for 'deepobs tune') the best of a tune's "
+                       "settings by the analyzer's rule, as JSON")
+    p.add_argument("results_dir")
+    p.add_argument("problem")
+    p.add_argument("optimizer", help="the optimizer folder name, e.g. MomentumOptimizer")
+    p.add_argument("--settings", required=True, help="file with one setting folder name a line")
+    p.add_argument("--seeds", required=True, help="the tuning seeds, comma-separated")
+    p.add_argument("--mode", choices=("final", "best"), default="final")
+    p.add_argument("--metric", default=None)
+    p.add_argument("--out", required=True, help="where the JSON goes")
+
+
 def _missing(modules=("numpy", "pandas", "matplotlib")):
     """True (after printing the install hint) when a module the command needs is missing."""
     from deepobs_analyzer.deps import MissingDependency, require
@@ -109,6 +123,7 @@ def build_parser():
     _runtime_parser(sub)
     _prepare_parser(sub)
     _reproduce_parsers(sub)
+    _tune_parser(sub)
     return parser
 
 
@@ -116,7 +131,7 @@ def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
     name = "deepobs reproduce" if args.command.startswith("reproduce-") else \
-        f"deepobs {args.command}"
+        "deepobs tune" if args.command == "tune-select" else f"deepobs {args.command}"
     try:
         if args.command == "analyze":
             if _missing():
@@ -166,6 +181,12 @@ def main(argv=None):
                 return 3
             from deepobs_analyzer.reproduce import write_figure
             write_figure(args.summary, args.out)
+        elif args.command == "tune-select":
+            if _missing(("numpy",)):
+                return 3
+            from deepobs_analyzer.tune import write_selection
+            write_selection(args.results_dir, args.problem, args.optimizer, args.settings,
+                            args.seeds, args.mode, args.metric, args.out)
         elif args.command == "prepare-baselines":
             from deepobs_analyzer.baselines import prepare_baselines
             prepare_baselines(args.dir)
