@@ -41,6 +41,14 @@ const std::vector<DataSetFiles>& file_table() {
        {},
        ""},
       {"tolstoi", "tolstoi", {"train.npy", "test.npy"}, {}, ""},
+      // The index `deepobs prepare-data imagenet --source DIR` writes (datasets/imagenet_index.h);
+      // the images stay in the user's own copy, which cannot be downloaded.
+      {"imagenet",
+       "imagenet",
+       {"deepobs-imagenet-index.txt"},
+       {},
+       "--source DIR on your own ILSVRC-2012 copy (its licence needs a registration at "
+       "image-net.org)"},
   };
   return table;
 }

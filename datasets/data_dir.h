@@ -41,10 +41,12 @@ struct DataSetFiles {
   std::string extra_hint;                          // another way to get it, or empty
 };
 
-// The table entry of a data set kept in files: mnist, fmnist, cifar10, cifar100, svhn, tolstoi.
+// The table entry of a data set kept in files: mnist, fmnist, cifar10, cifar100, svhn, tolstoi,
+// imagenet.
 // Returns nullptr for the data sets generated in memory (quadratic, two_d) and throws
-// deepobs::Error for an unknown name (the message lists the known ones). imagenet is not in the
-// table yet (its TFRecord shards are matched by pattern, which a later reader will define).
+// deepobs::Error for an unknown name (the message lists the known ones). imagenet's one file is
+// the index that `deepobs prepare-data imagenet --source DIR` writes (its images stay in the
+// user's copy).
 const DataSetFiles* data_set_files(std::string_view name);
 
 // The directory that holds all files of a data set, and the path of each file (parallel to

@@ -222,30 +222,31 @@ std::int64_t InMemoryDataSet::batches(Phase phase) const {
   return examples(phase).size() / batch_size_;
 }
 
-Tensor InMemoryDataSet::pass_order(Phase phase, std::int64_t pass) const {
-  const Examples& source = examples(phase);
+Tensor pass_permutation(std::uint64_t seed, DataOrder order, Phase phase, std::int64_t pass,
+                        std::int64_t n) {
   if (phase == Phase::Valid || phase == Phase::Test) return Tensor();
   // Tf1: TrainEval is the training pipeline's first batches, and every pass is pass 0.
-  const bool own_stream = order_kind_ == DataOrder::Reshuffle && phase == Phase::TrainEval;
-  PhiloxGenerator gen(seed_, RngPurpose::Shuffle,
+  const bool own_stream = order == DataOrder::Reshuffle && phase == Phase::TrainEval;
+  PhiloxGenerator gen(seed, RngPurpose::Shuffle,
                       own_stream ? kTrainEvalShuffleIndex : kTrainShuffleIndex);
-  gen.set_calls(order_kind_ == DataOrder::Tf1 ? 0 : pass_call(pass));
-  return gen.permutation(source.size());
+  gen.set_calls(order == DataOrder::Tf1 ? 0 : pass_call(pass));
+  return gen.permutation(n);
 }
 
-BatchDraws InMemoryDataSet::batch_draws(Phase phase, std::int64_t pass, std::int64_t batch) const {
+BatchDraws phase_batch_draws(std::uint64_t seed, DataOrder order, Phase phase, std::int64_t pass,
+                             std::int64_t batch, std::string_view name) {
   BatchDraws d;
-  d.seed = seed_;
+  d.seed = seed;
   d.batch = batch;
   switch (phase) {
     case Phase::Train:
     case Phase::TrainEval:
-      if (order_kind_ == DataOrder::Tf1) {
+      if (order == DataOrder::Tf1) {
         d.pipeline = kTrainingPipeline;
         d.pass = 0;
       } else {
         d.pipeline = phase == Phase::Train ? kTrainingPipeline : kTrainEvalPipeline;
-        DEEPOBS_CHECK(pass >= 0 && pass < BatchDraws::kPassLimit, name_, ": pass ", pass, " of ",
+        DEEPOBS_CHECK(pass >= 0 && pass < BatchDraws::kPassLimit, name, ": pass ", pass, " of ",
                       phase_name(phase), " is beyond the addressable ", BatchDraws::kPassLimit);
         d.pass = static_cast<std::uint32_t>(pass);
       }
@@ -258,6 +259,14 @@ BatchDraws InMemoryDataSet::batch_draws(Phase phase, std::int64_t pass, std::int
       break;
   }
   return d;
+}
+
+Tensor InMemoryDataSet::pass_order(Phase phase, std::int64_t pass) const {
+  return pass_permutation(seed_, order_kind_, phase, pass, examples(phase).size());
+}
+
+BatchDraws InMemoryDataSet::batch_draws(Phase phase, std::int64_t pass, std::int64_t batch) const {
+  return phase_batch_draws(seed_, order_kind_, phase, pass, batch, name_);
 }
 
 void InMemoryDataSet::start(Phase phase) {

@@ -159,6 +159,18 @@ struct BatchDraws {
   PhiloxGenerator generator(std::uint32_t k = 0) const;
 };
 
+// The rules every shuffled data set follows (InMemoryDataSet, ImageNet):
+// the order of pass `pass` (0 = the first start of `phase`) over the n examples of `phase`: a
+// permutation (i64 CPU tensor [n]) from Philox stream Shuffle/0 (training; Shuffle/1 for
+// TrainEval under Reshuffle), call `pass` (always 0 under Tf1); undefined for Valid and Test (the
+// stored order).
+Tensor pass_permutation(std::uint64_t seed, DataOrder order, Phase phase, std::int64_t pass,
+                        std::int64_t n);
+// The BatchDraws of batch `batch` of pass `pass` of `phase` (pipeline and pass as BatchDraws
+// describes); throws naming `name` when a Reshuffle pass is beyond kPassLimit.
+BatchDraws phase_batch_draws(std::uint64_t seed, DataOrder order, Phase phase, std::int64_t pass,
+                             std::int64_t batch, std::string_view name);
+
 // What transform() is told about the batch it transforms.
 struct BatchContext {
   Phase phase = Phase::Train;

@@ -64,7 +64,8 @@ std::string image_data_variant(std::string_view data_set, const ImageDataOptions
   if (data_set == "cifar100")
     return cat("cifar100:offset=", cifar100_offset_name(options.cifar100_offset), sizes);
   if (data_set == "svhn") return cat("svhn:train=", svhn_train_name(options.svhn_train), sizes);
-  if (data_set == "cifar10" || data_set == "mnist" || data_set == "fmnist")
+  if (data_set == "cifar10" || data_set == "mnist" || data_set == "fmnist" ||
+      data_set == "imagenet")
     return cat(data_set, sizes);
   return std::string(data_set);
 }

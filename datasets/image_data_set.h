@@ -59,8 +59,8 @@ struct ImageDataOptions {
 };
 
 // What a run records in data_variant for these choices (before ":data_order=…"):
-// "cifar10", "cifar100:offset=legacy|fixed", "svhn:train=64000|full", and "mnist"/"fmnist"
-// (their reader honours official_sizes too), each followed by ":sizes=any" without
+// "cifar10", "cifar100:offset=legacy|fixed", "svhn:train=64000|full", and "mnist"/"fmnist"/
+// "imagenet" (their readers honour official_sizes too), each followed by ":sizes=any" without
 // official_sizes; any other data set's name unchanged.
 std::string image_data_variant(std::string_view data_set, const ImageDataOptions& options);
 

@@ -7,6 +7,7 @@
 #include "core/closest_name.h"
 #include "core/error.h"
 #include "datasets/idx_reader.h"
+#include "datasets/imagenet_prepare.h"
 #include "datasets/mnist.h"
 #include "datasets/prepare_detail.h"
 #include "datasets/tolstoi.h"
@@ -82,16 +83,6 @@ std::optional<fs::path> verified_system_dir(std::string_view name,
   return std::nullopt;
 }
 
-// How to get a data set that prepare-data cannot download yet (SPEC §4.3–4.7, §4.10).
-std::string not_yet_message(std::string_view name, const DataRoot& root) {
-  const std::string head = cat(name, ": not supported yet (prepare-data can download ",
-                               join(downloadable_data_sets()), "); ");
-  const auto folder = [&](const char* sub) { return (root.path / sub).string(); };
-  return cat(head, "ImageNet needs a registration at image-net.org (DeepOBS's script does not ",
-             "download it either); put its TFRecord shards train-* and validation-* into ",
-             folder("imagenet"));
-}
-
 }  // namespace
 
 void require_known_data_set(std::string_view name) {
@@ -103,7 +94,7 @@ void require_known_data_set(std::string_view name) {
   throw Error(cat("unknown data set '", name, "'",
                   guess ? cat(" (did you mean '", *guess, "'?)") : std::string(),
                   "; prepare-data supports ", join(downloadable_data_sets()),
-                  " (not yet: ", join(not_yet_downloadable_data_sets()), ")"));
+                  " (from your own copy: ", join(not_yet_downloadable_data_sets()), ")"));
 }
 
 PrepareSupport prepare_support(std::string_view name) {
@@ -168,7 +159,10 @@ void prepare_data_set(std::string_view name, const DataRoot& root, const Prepare
       say(options, cat(name, ": generated in memory from fixed seeds; nothing to prepare"));
       return;
     case PrepareSupport::NotYet:
-      throw Error(not_yet_message(name, root));
+      // ImageNet (the only such name) cannot be downloaded; a copy the user downloaded is
+      // checked and indexed instead.
+      prepare_imagenet(root, options);
+      return;
     case PrepareSupport::Download:
       break;
   }

@@ -2,8 +2,8 @@
 // §4.10). MNIST and Fashion-MNIST are plain downloads of finished files; CIFAR-10 and CIFAR-100
 // are tarballs whose record files are extracted (datasets/tar_reader.h); SVHN's two MATLAB files
 // are converted into DeepOBS's records (datasets/svhn_mat.h); Tolstoi's text is converted into
-// DeepOBS's id arrays (datasets/tolstoi.h). ImageNet (needs a registration) is not supported yet;
-// for it a clear error says how to get it another way.
+// DeepOBS's id arrays (datasets/tolstoi.h). ImageNet (needs a registration) is never downloaded:
+// a copy the user downloaded is checked and indexed (datasets/imagenet_prepare.h).
 //
 // Every file is verified completely before it counts: downloads by size and MD5 (CIFAR, SVHN) or
 // by parsing (MNIST), every file we write by its record count and labels. A download that is
@@ -29,14 +29,14 @@ namespace deepobs::datasets {
 enum class PrepareSupport {
   Download,  // mnist, fmnist, cifar10, cifar100, svhn, tolstoi
   InMemory,  // quadratic, two_d: generated from fixed seeds, nothing to prepare
-  NotYet,    // imagenet: known, not downloadable yet
+  NotYet,    // imagenet: not downloadable; indexed from the user's copy (--source)
   Unknown,   // anything else
 };
 PrepareSupport prepare_support(std::string_view name);
 
 // Throws deepobs::Error for a PrepareSupport::Unknown name: "unknown data set 'x' (did you mean
-// 'y'?); prepare-data supports mnist, fmnist, … (not yet: tolstoi, …)". Returns for any other
-// name.
+// 'y'?); prepare-data supports mnist, fmnist, … (from your own copy: imagenet)". Returns for any
+// other name.
 void require_known_data_set(std::string_view name);
 
 // The names of each group, in a fixed order (for usage texts and error messages).
@@ -107,6 +107,12 @@ struct PrepareOptions {
   // Replaces official_image_source for cifar10/cifar100/svhn (the tests use small fixture
   // archives and .mat files with their own sizes, checksums and record counts).
   std::optional<ImageSource> image_source;
+  // imagenet (which cannot be downloaded): the folder the user downloaded ILSVRC-2012 into
+  // (datasets/imagenet_prepare.h); empty: <root>/imagenet.
+  std::filesystem::path source;
+  // imagenet: true checks ILSVRC-2012's exact counts (1000 classes, 1,281,167 + 50,000 images);
+  // false (`--data_sizes any`) indexes any subset (small test folders).
+  bool official_sizes = true;
   // Receives one progress line at a time (no trailing newline), each starting with the data set's
   // name: "mnist: downloading <url>", "…already present…", "mnist: ready in <dir>". May be empty.
   std::function<void(const std::string&)> log;

@@ -134,8 +134,10 @@ std::function<std::unique_ptr<datasets::DataSet>(const ProblemConfig&)> tolstoi_
 
 std::function<std::unique_ptr<datasets::DataSet>(const ProblemConfig&)> imagenet_data() {
   return [](const ProblemConfig& c) -> std::unique_ptr<datasets::DataSet> {
+    datasets::ImageNetOptions imagenet;
+    imagenet.official_sizes = c.image.official_sizes;
     return datasets::make_imagenet_data_set(datasets::resolve_data_root(c.data_dir),
-                                            data_options(c));
+                                            data_options(c), imagenet);
   };
 }
 

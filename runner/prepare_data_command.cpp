@@ -23,6 +23,7 @@ constexpr long long kMaxTimeoutSeconds = 86400;
 constexpr const char* kUsage =
     "usage: deepobs prepare-data <name>... [--data_dir DIR] [--force] [--copy]\n"
     "                            [--url_base URL] [--timeout SECONDS]\n"
+    "       deepobs prepare-data imagenet --source DIR [--data_dir DIR] [--data_sizes any]\n"
     "\n"
     "Downloads data sets into DIR/<folder>/ and verifies every file completely before it is\n"
     "kept (what DeepOBS's deepobs_prepare_data.sh does). Valid files already there are kept.\n"
@@ -32,8 +33,14 @@ constexpr const char* kUsage =
     "  extracted; svhn: train_32x32.mat and test_32x32.mat are converted into DeepOBS's records;\n"
     "  tolstoi: War and Peace is downloaded as DIR/tolstoi/war-and-peace.txt and converted as\n"
     "  DeepOBS does (train.npy, test.npy). Offline, copy those downloads by hand into\n"
-    "  DIR/<folder>/ and run this again. imagenet is not supported yet; quadratic and two_d are\n"
-    "  generated in memory)\n"
+    "  DIR/<folder>/ and run this again. quadratic and two_d are generated in memory)\n"
+    "\n"
+    "imagenet cannot be downloaded (its licence needs a registration at image-net.org): download\n"
+    "ILSVRC-2012 yourself; prepare-data checks that copy and indexes it into DIR/imagenet/. "
+    "--source\n"
+    "holds train/<wnid>/*.JPEG and val/<wnid>/*.JPEG (or flat val/*.JPEG with TF's\n"
+    "imagenet_2012_validation_synset_labels.txt or Kaggle's LOC_val_solution.csv), or TF's\n"
+    "build_imagenet_data.py shards train-* and validation-* (default --source: DIR/imagenet).\n"
     "\n"
     "options:\n"
     "  --data_dir DIR      data root (default: $DEEPOBS_DATA_DIR, else data_deepobs)\n"
@@ -45,12 +52,16 @@ constexpr const char* kUsage =
     "                      (a mirror, or file:///some/dir/ for local copies); repeat it to\n"
     "                      give fallbacks, tried in order\n"
     "  --timeout SECONDS   time limit for one file (default 600)\n"
+    "  --source DIR        imagenet: the folder holding your ILSVRC-2012 copy\n"
+    "  --data_sizes any    imagenet: index any number of images and classes (default official:\n"
+    "                      exactly ILSVRC-2012's 1000 classes, 1,281,167 + 50,000 images)\n"
     "  -h, --help          this text\n"
     "\n"
     "Needs curl or wget (apt-get install curl). Exit code 0 ready, 1 failed, 2 usage error.\n";
 
-const std::vector<std::string> kOptionNames = {"--data_dir", "--force",   "--copy",
-                                               "--url_base", "--timeout", "--help"};
+const std::vector<std::string> kOptionNames = {"--data_dir",   "--force",   "--copy",
+                                               "--url_base",   "--timeout", "--source",
+                                               "--data_sizes", "--help"};
 
 struct Parsed {
   std::vector<std::string> names;
@@ -98,6 +109,14 @@ std::optional<Parsed> parse(int argc, const char* const* argv, std::ostream& out
     } else if (name == "--url_base") {
       p.options.url_bases.push_back(value());
       DEEPOBS_CHECK(!p.options.url_bases.back().empty(), "--url_base needs a non-empty URL");
+    } else if (name == "--source") {
+      p.options.source = value();
+      DEEPOBS_CHECK(!p.options.source.empty(), "--source needs a non-empty folder");
+    } else if (name == "--data_sizes") {
+      const std::string v = value();
+      DEEPOBS_CHECK(v == "official" || v == "any", "--data_sizes: unknown choice '", v,
+                    "' (official or any)");
+      p.options.official_sizes = v == "official";
     } else if (name == "--timeout") {
       const std::string v = value();
       long long secs = 0;
@@ -118,6 +137,8 @@ std::optional<Parsed> parse(int argc, const char* const* argv, std::ostream& out
                 "); see 'deepobs prepare-data --help'");
   for (const auto& n : p.names) {
     datasets::require_known_data_set(n);
+    DEEPOBS_CHECK((p.options.source.empty() && p.options.official_sizes) || n == "imagenet",
+                  "--source and --data_sizes apply to imagenet only (not ", n, ")");
     if (p.options.copy && datasets::prepare_support(n) == datasets::PrepareSupport::Download) {
       const datasets::DataSetFiles* spec = datasets::data_set_files(n);
       DEEPOBS_CHECK(spec != nullptr && !spec->system_dirs.empty(),

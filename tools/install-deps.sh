@@ -8,7 +8,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git
   libeigen3-dev nlohmann-json3-dev libcxxopts-dev
   googletest libgtest-dev libgmock-dev libbenchmark-dev
-  zlib1g-dev libmatio-dev curl
+  zlib1g-dev libmatio-dev curl libturbojpeg0-dev
   dataset-fashion-mnist
   python3 python3-numpy python3-matplotlib python3-pandas
   clang-format chromium time

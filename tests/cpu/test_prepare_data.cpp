@@ -503,7 +503,7 @@ TEST(PrepareDataCommand, UsageErrorsExitWithTwo) {
   EXPECT_EQ(r.code, 2);
   EXPECT_EQ(r.err,
             "deepobs prepare-data: unknown data set 'mnsit' (did you mean 'mnist'?); prepare-data "
-            "supports mnist, fmnist, cifar10, cifar100, svhn, tolstoi (not yet: imagenet)\n");
+            "supports mnist, fmnist, cifar10, cifar100, svhn, tolstoi (from your own copy: imagenet)\n");
   EXPECT_EQ(r.out, "");
 
   r = run_prepare({"mnist", "--froce"});
@@ -529,15 +529,16 @@ TEST(PrepareDataCommand, UsageErrorsExitWithTwo) {
             "copy from)\n");
 }
 
-TEST(PrepareDataCommand, DataSetsNotSupportedYetAndInMemoryOnes) {
+TEST(PrepareDataCommand, ImageNetWithoutACopyAndInMemoryOnes) {
   TempDir dir;
-  for (const std::string name : {"imagenet"}) {
-    const auto r = run_prepare({name, "--data_dir", dir.path().string()});
-    EXPECT_EQ(r.code, 1) << name;
-    EXPECT_TRUE(r.err.starts_with("deepobs prepare-data: " + name +
-                                  ": not supported yet (prepare-data can download mnist, fmnist, "
-                                  "cifar10, cifar100, svhn, tolstoi); "))
+  {
+    // No --source and no <root>/imagenet: one line saying why nothing can be downloaded.
+    const auto r = run_prepare({"imagenet", "--data_dir", dir.path().string()});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_TRUE(r.err.starts_with("deepobs prepare-data: imagenet: " +
+                                  (dir.path() / "imagenet").string() + " is not a folder; "))
         << r.err;
+    EXPECT_NE(r.err.find("registration at image-net.org"), std::string::npos) << r.err;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
   }
   const auto r = run_prepare({"quadratic", "two_d"});
@@ -555,8 +556,8 @@ TEST(PrepareDataCommand, ImageDataSetsNamesAndOfflineMessage) {
   EXPECT_EQ(r.code, 2);
   EXPECT_EQ(r.err,
             "deepobs prepare-data: unknown data set 'cifar1000' (did you mean 'cifar100'?); "
-            "prepare-data supports mnist, fmnist, cifar10, cifar100, svhn, tolstoi (not yet: "
-            "imagenet)\n");
+            "prepare-data supports mnist, fmnist, cifar10, cifar100, svhn, tolstoi (from your own "
+            "copy: imagenet)\n");
   if (!svhn_mat_supported()) GTEST_SKIP() << "built without libmatio";
   TempDir dir;
   r = run_prepare({"svhn", "--data_dir", dir.path().string(), "--url_base", "http://127.0.0.1:1/",
