@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "core/backend.h"
+#include "core/profiler.h"
 #include "kernels/cpu/elementwise.h"
 #include "kernels/cuda/elementwise.h"
 
@@ -30,6 +31,7 @@ struct Node {
   std::vector<Tensor> saved;
   Rule rule;
   std::vector<Tensor> grads;  // output gradients gathered during backward
+  profile::Cost cost;         // of the rule, for the profiler (zero unless profiling)
   void release();
   ~Node();
 };
@@ -67,6 +69,8 @@ void run(Node& node) {
   Grads g;
   g.out = std::move(node.grads);
   if (std::none_of(g.out.begin(), g.out.end(), [](const Tensor& t) { return t.defined(); })) return;
+  // The rule and the gradient accumulation it causes are one row of the profile.
+  profile::OpScope scope(node.op, [&] { return profile::OpCost{node.cost, {}}; });
   DEEPOBS_CHECK(node.rule, "backward: the graph through ", node.op,
                 " was already back-propagated (record a new one for every backward pass)");
   g.saved = node.saved;
@@ -122,6 +126,7 @@ void record(const char* op, const std::vector<Tensor>& inputs, const std::vector
   auto node = std::make_shared<Node>();
   node->op = op;
   node->seq = g_seq.fetch_add(1);
+  if (profile::active()) node->cost = profile::take_backward_cost();
   node->outputs = outputs.size();
   for (const Tensor& in : inputs) {
     Edge e;

@@ -8,6 +8,7 @@
 #include "runner/info_command.h"
 #include "runner/list_command.h"
 #include "runner/prepare_data_command.h"
+#include "runner/profile_command.h"
 #include "runner/reproduce_command.h"
 #include "runner/run_command.h"
 #include "runner/tune_command.h"
@@ -30,6 +31,7 @@ constexpr const char* kUsage =
     "  estimate-runtime   runtime overhead of an optimizer relative to SGD\n"
     "  prepare-baselines  download the published DeepOBS baselines\n"
     "  validate-plugin    check an optimizer plugin (.so), each check in a child process\n"
+    "  profile       time one training step op by op: FLOPs, bytes, rates, a Chrome trace\n"
     "\n"
     "Run 'deepobs <command> --help' for the options of a command.\n";
 
@@ -57,6 +59,8 @@ int main(int argc, char** argv) {
       return deepobs::runner::tune_command(argc - 1, argv + 1, std::cout, std::cerr);
     if (command == "validate-plugin")
       return deepobs::runner::validate_plugin_command(argc - 1, argv + 1, std::cout, std::cerr);
+    if (command == "profile")
+      return deepobs::runner::profile_command(argc - 1, argv + 1, std::cout, std::cerr);
     if (command == "--version") {
       std::cout << "deepobs-cpp\n";
       return deepobs::runner::info_command(std::cout);

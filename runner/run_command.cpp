@@ -235,26 +235,10 @@ int execute(const RunOptions& o, std::ostream& out, std::ostream& err) {
     progress.message("warning: " + info.name +
                      " has no regularised tensors; --weight_decay is recorded but has no effect");
 
-  problems::ProblemConfig config;
-  config.batch_size = batch_size;
-  config.weight_decay = o.weight_decay;
-  config.seed = static_cast<std::uint64_t>(o.random_seed);
-  config.data_dir = o.data_dir;
-  config.validation = o.validation;
-  config.device = device;
-  config.data_order = o.data_order;
-  config.image = image_data_options(o);
-  auto problem = problems::build_problem(info.name, config);
+  auto problem = problems::build_problem(info.name, run_problem_config(o, device, batch_size));
   FlatParameters& flat = problem->flat();
-  ProblemFacts facts;
-  facts.name = info.name;
-  facts.batch_size = batch_size;
-  facts.steps_per_epoch = problem->data().batches(datasets::Phase::Train);
-  facts.train_set_size = facts.steps_per_epoch * batch_size;
-  facts.num_epochs = num_epochs;
-  facts.seed = static_cast<std::uint64_t>(o.random_seed);
-  facts.weight_decay = problem->weight_decay();
-  auto optimizer = std::make_unique<Optimizer>(opt_info, flat, hps, facts);
+  auto optimizer = std::make_unique<Optimizer>(
+      opt_info, flat, hps, run_problem_facts(o, *problem, batch_size, num_epochs));
 
   TrainerConfig tc;
   tc.num_epochs = num_epochs;
@@ -358,6 +342,32 @@ int execute(const RunOptions& o, std::ostream& out, std::ostream& err) {
 
 std::string checkpoint_file_name(int random_seed) {
   return cat("random_seed__", random_seed, ".checkpoint");
+}
+
+problems::ProblemConfig run_problem_config(const RunOptions& o, Device device, int batch_size) {
+  problems::ProblemConfig config;
+  config.batch_size = batch_size;
+  config.weight_decay = o.weight_decay;
+  config.seed = static_cast<std::uint64_t>(o.random_seed);
+  config.data_dir = o.data_dir;
+  config.validation = o.validation;
+  config.device = device;
+  config.data_order = o.data_order;
+  config.image = image_data_options(o);
+  return config;
+}
+
+ProblemFacts run_problem_facts(const RunOptions& o, problems::Problem& problem, int batch_size,
+                               int num_epochs) {
+  ProblemFacts facts;
+  facts.name = problem.info().name;
+  facts.batch_size = batch_size;
+  facts.steps_per_epoch = problem.data().batches(datasets::Phase::Train);
+  facts.train_set_size = facts.steps_per_epoch * batch_size;
+  facts.num_epochs = num_epochs;
+  facts.seed = static_cast<std::uint64_t>(o.random_seed);
+  facts.weight_decay = problem.weight_decay();
+  return facts;
 }
 
 RunSetting run_setting(const RunOptions& o) {

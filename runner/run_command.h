@@ -11,6 +11,8 @@
 
 #include "datasets/dataset.h"
 #include "datasets/image_records.h"
+#include "optimizers/optimizer.h"
+#include "problems/problem.h"
 #include "runner/run_naming.h"
 
 namespace deepobs::runner {
@@ -71,6 +73,13 @@ std::filesystem::path run_result_folder(const RunOptions& options);
 // e.g. "cifar100:offset=legacy:data_order=tf1". Throws deepobs::Error when one of those flags was
 // given for a problem on another data set.
 std::string run_data_variant(const RunOptions& options, const std::string& problem_data_variant);
+
+// The problem configuration and the facts handed to the optimizer that `deepobs run` derives
+// from its options (`deepobs profile` builds its run the same way).
+problems::ProblemConfig run_problem_config(const RunOptions& options, Device device,
+                                           int batch_size);
+ProblemFacts run_problem_facts(const RunOptions& options, problems::Problem& problem,
+                               int batch_size, int num_epochs);
 
 // Exit code when the optimizer stopped the run with an error status (a plugin's step returned
 // something other than DEEPOBS_STATUS_OK): the message "optimizer <id>: <its message>" goes to

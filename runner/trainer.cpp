@@ -65,10 +65,9 @@ class EvalParamsSwap {
   Tensor saved_;
 };
 
-// The step's loss closure (StepContext::evaluate): forward (and backward) on the same batch at the
-// given or current parameters, in Closure mode (the step's own dropout masks and noise, no update
-// of running statistics: the function the step differentiated); the flat parameter and gradient
-// buffers are restored afterwards, so the optimizer still sees the step's own gradient.
+}  // namespace
+
+// (runner/trainer.h)
 double evaluate_same_batch(problems::Problem& problem, FlatParameters& flat,
                            const datasets::Batch& batch, const void* params_or_null,
                            void* grad_or_null) {
@@ -103,6 +102,8 @@ double evaluate_same_batch(problems::Problem& problem, FlatParameters& flat,
   if (saved_params.defined()) params.copy_from(saved_params);
   return loss;
 }
+
+namespace {
 
 void evaluate_all(problems::Problem& problem, int epoch, int num_epochs, Progress& progress,
                   RunRecord& r) {

@@ -51,6 +51,15 @@ struct TrainerConfig {
 
 enum class TrainOutcome { Completed, Diverged, Interrupted, StoppedByOptimizer };
 
+// The step's loss closure (StepContext::evaluate): forward (and backward) on the same batch at the
+// given or current parameters, in Closure mode (the step's own dropout masks and noise, no update
+// of running statistics: the function the step differentiated); the flat parameter and gradient
+// buffers are restored afterwards, so the optimizer still sees the step's own gradient. Shared
+// with `deepobs profile`, whose step is the trainer's.
+double evaluate_same_batch(problems::Problem& problem, FlatParameters& flat,
+                           const datasets::Batch& batch, const void* params_or_null,
+                           void* grad_or_null);
+
 // Runs the loop and fills the curves, mini-batch losses, divergence flag, timing fields and (for
 // StoppedByOptimizer) stop_message/stop_status of `record` (everything else in it is the
 // caller's; on resume the curves so far are the caller's too). `flat` holds the problem's

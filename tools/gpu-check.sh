@@ -160,6 +160,15 @@ if [ -x "$build/deepobs" ]; then
   else
     row "deepobs run fmnist_2c2d --device cuda" FAILED "see gpu-check.log"
   fi
+  # The op profiler on the GPU: CUDA-event times, CUPTI's kernels, a Chrome trace (issue 17).
+  if stage 120 "$build/deepobs" profile fmnist_2c2d --device cuda --steps 5 --warmup 3 \
+       --data_dir "$data" --json "$out/profile_fmnist_2c2d.json" \
+       --trace "$out/profile_fmnist_2c2d.trace.json"; then
+    fields=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print("%.3f ms/step," % (d["step_seconds"]*1e3), d["launches_per_step"], "launches/step,", len(d["kernels"]), "kernels", d.get("kernel_note", ""))' "$out/profile_fmnist_2c2d.json" 2>&1)
+    row "deepobs profile fmnist_2c2d --device cuda" ok "$fields"
+  else
+    row "deepobs profile fmnist_2c2d --device cuda" FAILED "see gpu-check.log"
+  fi
 fi
 
 # ---- benchmark ----

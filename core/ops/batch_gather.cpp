@@ -1,6 +1,7 @@
 #include "core/ops/batch_gather.h"
 
 #include "core/backend.h"
+#include "core/profiler.h"
 #include "kernels/cpu/batch_gather.h"
 #include "kernels/cuda/batch_gather.h"
 
@@ -48,6 +49,14 @@ Tensor gather_examples(const Tensor& examples, const Tensor& order, const Tensor
   const std::int64_t rows = examples.size(0);
   const std::int64_t row = rows > 0 ? examples.numel() / rows : 0;
   const std::int64_t* index = batch_index(op, examples, rows, order, first, count);
+  // A gather (u8 rows also divided: one FLOP per value): rows read, f32 batch written.
+  profile::OpScope scope(op, [&] {
+    const std::int64_t n = count * row;
+    return profile::OpCost{
+        {examples.dtype() == DType::U8 ? static_cast<double>(n) : 0.0,
+         profile::bytes_of(n, dtype_size(examples.dtype())) + profile::bytes_of(n, 4)},
+        {}};
+  });
   Shape shape = examples.shape();
   shape[0] = count;
   Tensor out = Tensor::empty(shape, DType::F32, examples.device());
@@ -77,6 +86,9 @@ Tensor gather_labels(const Tensor& labels, const Tensor& order, const Tensor& fi
   DEEPOBS_CHECK(labels.dtype() == DType::I64 && labels.dim() == 1, op,
                 ": labels must be an i64 vector, got ", labels.str());
   const std::int64_t* index = batch_index(op, labels, labels.size(0), order, first, count);
+  profile::OpScope scope(op, [&] {
+    return profile::OpCost{{0, profile::bytes_of(2 * count, 8)}, {}};
+  });
   Tensor out = Tensor::empty({count}, DType::I64, labels.device());
   backend::launch_any(op, labels, [&](auto be) {
     const std::int64_t* f = first.data<std::int64_t>();

@@ -2,6 +2,7 @@
 
 #include "core/autograd.h"
 #include "core/backend.h"
+#include "core/profiler.h"
 #include "kernels/cpu/conv.h"
 #include "kernels/cuda/conv_layout.h"
 #include "kernels/cuda/cudnn_conv.h"
@@ -118,6 +119,36 @@ Tensor channel_sums(const char* op, const Tensor& dy) {
   return db;
 }
 
+// The profiler's cost of a conv (core/profiler.h convention): `g` is the forward conv of conv2d,
+// whose input gradient is conv_transpose2d's forward pass; `forward_is_data_gradient` swaps the
+// two roles. A product counts 2 FLOPs per multiply-add over N·C_out·H_out·W_out·C_in·kh·kw; the
+// bias adds one FLOP per output element. The backward rule computes the gradients of the inputs
+// that require them: each of the two products costs as much as the forward one.
+profile::OpCost conv_cost(const ConvGeometry& g, bool forward_is_data_gradient, const Tensor& x,
+                          const Tensor& w, const Tensor& bias) {
+  const std::size_t es = dtype_size(x.dtype());
+  const std::int64_t in = g.batch * g.in_channels * g.in_h * g.in_w;
+  const std::int64_t out = g.batch * g.out_channels * g.out_h * g.out_w;
+  const double product = 2.0 * static_cast<double>(out) * static_cast<double>(g.in_channels) *
+                         static_cast<double>(g.kernel_h * g.kernel_w);
+  const std::int64_t biased = bias.defined() ? (forward_is_data_gradient ? in : out) : 0;
+  const std::int64_t bias_n = bias.defined() ? bias.numel() : 0;
+  profile::OpCost c;
+  c.forward = {product + static_cast<double>(biased),
+               profile::bytes_of(in + out + w.numel() + bias_n, es)};
+  const bool x_grad = x.requires_grad(), w_grad = w.requires_grad();
+  const bool b_grad = bias.defined() && bias.requires_grad();
+  c.backward.flops = product * (x_grad + w_grad) + static_cast<double>(b_grad ? biased : 0);
+  // Every gradient reads the output gradient; the input gradient also reads w and writes dx, the
+  // filter gradient reads x and writes dw, the bias gradient writes db.
+  c.backward.bytes = profile::bytes_of(
+      (x_grad + w_grad + b_grad) * (forward_is_data_gradient ? in : out) +
+          x_grad * (w.numel() + (forward_is_data_gradient ? out : in)) +
+          w_grad * ((forward_is_data_gradient ? out : in) + w.numel()) + b_grad * bias_n,
+      es);
+  return c;
+}
+
 }  // namespace
 
 Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, int stride_h, int stride_w,
@@ -133,6 +164,7 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, int str
   const std::int64_t out_w = (x.size(3) + padding.left + padding.right - kw) / stride_w + 1;
   const ConvGeometry g = geometry(x.size(0), x.size(1), x.size(2), x.size(3), weight.size(0),
                                   weight, stride_h, stride_w, padding, out_h, out_w);
+  profile::OpScope scope(op, [&] { return conv_cost(g, false, x, weight, bias); });
   Tensor y = conv_forward(op, g, x, weight, bias);
   if (autograd::needs_grad({x, weight, bias}))
     autograd::record(op, {x, weight, bias}, {y}, {x, weight}, [g](const auto& gr) {
@@ -175,6 +207,7 @@ Tensor conv_transpose2d(const Tensor& x, const Tensor& weight, const Tensor& bia
                 " (the forward conv must map the output back to the input size)");
   const ConvGeometry g = geometry(x.size(0), weight.size(1), out_h, out_w, weight.size(0), weight,
                                   stride_h, stride_w, padding, x.size(2), x.size(3));
+  profile::OpScope scope(op, [&] { return conv_cost(g, true, x, weight, bias); });
   Tensor y = conv_backward_data(op, g, x, weight);
   if (bias.defined())
     backend::launch(op, y, [&](auto be) {

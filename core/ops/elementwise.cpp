@@ -6,6 +6,7 @@
 #include "core/autograd.h"
 #include "core/backend.h"
 #include "core/ops/activation.h"
+#include "core/profiler.h"
 #include "kernels/cpu/broadcast.h"
 #include "kernels/cpu/elementwise.h"
 #include "kernels/cpu/reduce.h"
@@ -110,7 +111,44 @@ Tensor recorded(const char* op, const Tensor& a, const Tensor& b, const Tensor& 
 // (kernels/cpu/elementwise.h lists which one each map's derivative needs); keeping only that one
 // frees the other as soon as the forward pass drops it.
 enum class Saves { kNothing, kInput, kOutput };
+
+// FLOPs per element of a unary map and of its derivative rule (core/profiler.h convention: exp,
+// log, sqrt, sin, cos, tanh and pow count one each): e.g. sigmoid = neg, exp, add, divide; its
+// rule g·y·(1 − y) = 3.
+std::pair<double, double> unary_flops(UnaryOp k) {
+  switch (k) {
+    case UnaryOp::kSigmoid:
+      return {4, 3};
+    case UnaryOp::kTanh:
+      return {1, 3};
+    case UnaryOp::kLeakyRelu:
+      return {2, 2};
+    case UnaryOp::kSquare:
+    case UnaryOp::kSqrt:
+    case UnaryOp::kSin:
+      return {1, 2};
+    case UnaryOp::kCos:
+    case UnaryOp::kPow:
+      return {1, 3};
+    default:
+      return {1, 1};
+  }
+}
+
+profile::OpCost binary_cost(const Tensor& a, const Tensor& b, double flops, double backward_flops,
+                            int saved) {
+  const std::int64_t n = std::max(a.numel(), b.numel());
+  const int grads = a.requires_grad() + b.requires_grad();
+  return profile::elementwise_cost(n, dtype_size(a.dtype()), flops, 2, backward_flops, grads,
+                                   1 + saved);
+}
+
 Tensor unary(const char* op, UnaryOp k, const Tensor& x, double p, Saves saves) {
+  profile::OpScope scope(op, [&] {
+    const auto [f, bf] = unary_flops(k);
+    return profile::elementwise_cost(x.numel(), dtype_size(x.dtype()), f, 1, bf,
+                                     x.requires_grad() ? 1 : 0, saves == Saves::kNothing ? 1 : 2);
+  });
   Tensor y = Tensor::empty(x.shape(), x.dtype(), x.device());
   backend::launch(op, x, [&](auto be) {
     using T = typename decltype(be)::type;
@@ -151,18 +189,21 @@ Shape broadcast_shape(const char* op, const Shape& a, const Shape& b) {
 // ---- binary ops and their backward rules ----
 
 Tensor add(const Tensor& a, const Tensor& b) {
+  profile::OpScope scope("add", [&] { return binary_cost(a, b, 1, 0, 0); });
   return recorded("add", a, b, binary("add", BinaryOp::kAdd, a, b), {}, [](const auto& g) {
     return V{g.g(), g.g()};
   });
 }
 
 Tensor sub(const Tensor& a, const Tensor& b) {
+  profile::OpScope scope("sub", [&] { return binary_cost(a, b, 1, 0.5, 0); });
   return recorded("sub", a, b, binary("sub", BinaryOp::kSub, a, b), {}, [](const auto& g) {
     return V{g.g(), g.wants[1] ? neg(g.g()) : Tensor()};
   });
 }
 
 Tensor mul(const Tensor& a, const Tensor& b) {
+  profile::OpScope scope("mul", [&] { return binary_cost(a, b, 1, 1, 1); });
   // Each operand's gradient reads the other operand: keep only the ones that will be read.
   return recorded("mul", a, b, binary("mul", BinaryOp::kMul, a, b),
                   {b.requires_grad() ? a : Tensor(), a.requires_grad() ? b : Tensor()},
@@ -173,6 +214,7 @@ Tensor mul(const Tensor& a, const Tensor& b) {
 }
 
 Tensor div(const Tensor& a, const Tensor& b) {
+  profile::OpScope scope("div", [&] { return binary_cost(a, b, 1, 1.5, 2); });
   const Tensor y = binary("div", BinaryOp::kDiv, a, b);
   return recorded("div", a, b, y, {b, y}, [](const auto& g) {
     // ∂(a/b)/∂b = −a/b² = −y/b, so gb = −(g/b)·y.
@@ -182,6 +224,7 @@ Tensor div(const Tensor& a, const Tensor& b) {
 }
 
 Tensor pow(const Tensor& x, const Tensor& e) {
+  profile::OpScope scope("pow", [&] { return binary_cost(x, e, 1, 3, 3); });
   const Tensor y = binary("pow", BinaryOp::kPow, x, e);
   return recorded("pow", x, e, y, {x, e, y}, [](const auto& g) {
     const Tensor &sx = g.saved[0], &se = g.saved[1];
@@ -194,6 +237,10 @@ Tensor pow(const Tensor& x, const Tensor& e) {
 
 Tensor add_scalar(const Tensor& x, double c) {
   check_floating("add_scalar", "input", x);
+  profile::OpScope scope("add_scalar", [&] {
+    return profile::elementwise_cost(x.numel(), dtype_size(x.dtype()), 1, 1, 0,
+                                     x.requires_grad() ? 1 : 0, 1);
+  });
   Tensor y = with_scalar("add_scalar", BinaryOp::kAdd, x, c);
   if (autograd::needs_grad({x}))
     autograd::record("add_scalar", {x}, {y}, {}, [](const auto& g) { return V{g.g()}; });
@@ -202,6 +249,10 @@ Tensor add_scalar(const Tensor& x, double c) {
 
 Tensor mul_scalar(const Tensor& x, double c) {
   check_floating("mul_scalar", "input", x);
+  profile::OpScope scope("mul_scalar", [&] {
+    return profile::elementwise_cost(x.numel(), dtype_size(x.dtype()), 1, 1, 1,
+                                     x.requires_grad() ? 1 : 0, 1);
+  });
   Tensor y = with_scalar("mul_scalar", BinaryOp::kMul, x, c);
   if (autograd::needs_grad({x}))
     autograd::record("mul_scalar", {x}, {y}, {}, [c](const auto& g) {
@@ -245,6 +296,13 @@ Tensor broadcast_to(const Tensor& x, const Shape& shape) {
   check_floating("broadcast_to", "input", x);
   DEEPOBS_CHECK(broadcast_shape("broadcast_to", x.shape(), shape) == shape,
                 "broadcast_to: cannot broadcast ", shape_str(x.shape()), " to ", shape_str(shape));
+  // A copy: no FLOPs forward; the rule sums the gradient back (one addition per element).
+  profile::OpScope scope("broadcast_to", [&] {
+    const auto n = shape_numel(shape);
+    return profile::OpCost{
+        {0, profile::bytes_of(x.numel() + n, dtype_size(x.dtype()))},
+        {static_cast<double>(n), profile::bytes_of(x.numel() + n, dtype_size(x.dtype()))}};
+  });
   Tensor y = x.shape() == shape ? x.clone() : broadcast_raw(x, shape);
   if (autograd::needs_grad({x}))
     autograd::record("broadcast_to", {x}, {y}, {},
@@ -256,6 +314,12 @@ Tensor sum_to(const Tensor& x, const Shape& shape) {
   check_floating("sum_to", "input", x);
   DEEPOBS_CHECK(broadcast_shape("sum_to", shape, x.shape()) == x.shape(), "sum_to: cannot sum ",
                 shape_str(x.shape()), " down to ", shape_str(shape));
+  profile::OpScope scope("sum_to", [&] {
+    const auto n = shape_numel(shape);
+    return profile::OpCost{
+        {static_cast<double>(x.numel()), profile::bytes_of(x.numel() + n, dtype_size(x.dtype()))},
+        {0, profile::bytes_of(x.numel() + n, dtype_size(x.dtype()))}};
+  });
   Tensor y = x.shape() == shape ? x.clone() : sum_to_raw(x, shape);
   if (autograd::needs_grad({x}))
     autograd::record("sum_to", {x}, {y}, {},

@@ -2,6 +2,7 @@
 
 #include "core/autograd.h"
 #include "core/backend.h"
+#include "core/profiler.h"
 #include "kernels/cpu/embedding.h"
 #include "kernels/cuda/embedding.h"
 
@@ -21,6 +22,16 @@ Tensor embedding(const Tensor& table, const Tensor& ids) {
       DEEPOBS_CHECK(p[n] >= 0 && p[n] < vocabulary, op, ": id ", p[n], " at position ", n,
                     " is outside the vocabulary [0, ", vocabulary, ") of table ", table.str());
   }
+  // A gather: no FLOPs; the ids and the rows read, the output written. The rule zeroes the table
+  // gradient and adds every output gradient row into it (one addition per element).
+  profile::OpScope scope(op, [&] {
+    const std::size_t es = dtype_size(table.dtype());
+    const std::int64_t n = count * width;
+    return profile::OpCost{
+        {0, profile::bytes_of(2 * n, es) + profile::bytes_of(count, 8)},
+        {table.requires_grad() ? static_cast<double>(n) : 0.0,
+         profile::bytes_of(n + table.numel(), es) + profile::bytes_of(count, 8)}};
+  });
   Shape shape = ids.shape();
   shape.push_back(width);
   Tensor out = Tensor::empty(shape, table.dtype(), table.device());

@@ -1,6 +1,7 @@
 #include "core/ops/image_batch.h"
 
 #include "core/backend.h"
+#include "core/profiler.h"
 #include "kernels/cpu/image_batch.h"
 #include "kernels/cuda/context.h"
 #include "kernels/cuda/image_batch.h"
@@ -67,6 +68,12 @@ Tensor image_batch(const Tensor& images, const Tensor& order, std::int64_t first
       image_pipeline_config(pipeline, static_cast<std::int32_t>(images.size(1)),
                             static_cast<std::int32_t>(images.size(2)));
   const kernels::PhiloxDraw draw = kernels::make_philox_draw(draws.seed, draws.stream, draws.call);
+  // Counted as data movement: the images' u8 values read, the f32 batch written; the pipeline's
+  // arithmetic (crop, flip, lighting, standardisation) is not counted as FLOPs.
+  profile::OpScope scope(op, [&] {
+    const std::int64_t n = count * images.size(1) * images.size(2) * kernels::kImageChannels;
+    return profile::OpCost{{0, profile::bytes_of(n, 1) + profile::bytes_of(n, 4)}, {}};
+  });
   Tensor out = Tensor::empty({count, kernels::kImageChannels, images.size(1), images.size(2)},
                              DType::F32, images.device());
   backend::launch_any(op, images, [&](auto be) {

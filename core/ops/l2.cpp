@@ -2,6 +2,7 @@
 
 #include "core/autograd.h"
 #include "core/backend.h"
+#include "core/profiler.h"
 #include "kernels/cpu/l2.h"
 #include "kernels/cuda/l2.h"
 
@@ -33,6 +34,15 @@ Tensor l2_penalty(const Tensor& flat, const Tensor& segments, double scale) {
                     segments.device() == flat.device(),
                 op, ": segments must be i64 [K, 2] on ", flat.device().str(), ", got ",
                 segments.str());
+  // Σ x² over the segments: a multiply-add per element; the rule adds 2·scale·x·g into the
+  // gradient (a multiply and a multiply-add per element: 3 FLOPs; x read, gradient read and
+  // written).
+  profile::OpScope scope(op, [&] {
+    const std::int64_t n = flat.numel();
+    const std::size_t es = dtype_size(flat.dtype());
+    return profile::OpCost{{2.0 * static_cast<double>(n), profile::bytes_of(n, es)},
+                           {3.0 * static_cast<double>(n), profile::bytes_of(3 * n, es)}};
+  });
   Tensor y = Tensor::empty({}, flat.dtype(), flat.device());
   backend::launch(op, flat, [&](auto be) {
     using T = typename decltype(be)::type;

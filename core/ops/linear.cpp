@@ -2,6 +2,7 @@
 
 #include "core/autograd.h"
 #include "core/backend.h"
+#include "core/profiler.h"
 #include "kernels/cpu/gemm.h"
 #include "kernels/cuda/gemm.h"
 
@@ -45,9 +46,35 @@ Tensor column_sums(const Tensor& g) {
   return out;
 }
 
+// The profiler's cost of C [m, n] = op(A) [m, k] · op(B) [k, n] (+ a bias row): 2 FLOPs per
+// multiply-add, one per bias addition; its backward computes dA = dC·op(B)ᵀ and dB = op(A)ᵀ·dC
+// (each 2mnk) for the operands that require gradients, and the bias gradient (m·n additions).
+profile::OpCost product_cost(std::int64_t m, std::int64_t n, std::int64_t k, const Tensor& a,
+                             const Tensor& b, const Tensor& bias) {
+  const std::size_t es = dtype_size(a.dtype());
+  const double mnk = 2.0 * static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k);
+  const std::int64_t bias_n = bias.defined() ? bias.numel() : 0;
+  const bool ga = a.requires_grad(), gb = b.requires_grad();
+  const bool gbias = bias.defined() && bias.requires_grad();
+  profile::OpCost c;
+  c.forward = {mnk + (bias.defined() ? static_cast<double>(m * n) : 0.0),
+               profile::bytes_of(m * k + k * n + m * n + bias_n, es)};
+  c.backward = {mnk * (ga + gb) + (gbias ? static_cast<double>(m * n) : 0.0),
+                profile::bytes_of(ga * (m * n + k * n + m * k) + gb * (m * k + m * n + k * n) +
+                                      gbias * (m * n + bias_n),
+                                  es)};
+  return c;
+}
+
 }  // namespace
 
 Tensor matmul(const Tensor& a, const Tensor& b, bool trans_a, bool trans_b) {
+  profile::OpScope scope("matmul", [&] {
+    const bool shaped = a.dim() == 2 && b.dim() == 2;
+    return shaped ? product_cost(trans_a ? a.size(1) : a.size(0), trans_b ? b.size(0) : b.size(1),
+                                 trans_a ? a.size(0) : a.size(1), a, b, Tensor())
+                  : profile::OpCost{};
+  });
   Tensor c = gemm("matmul", a, b, trans_a, trans_b);
   if (autograd::needs_grad({a, b}))
     autograd::record("matmul", {a, b}, {c}, {a, b}, [trans_a, trans_b](const auto& g) {
@@ -77,6 +104,8 @@ Tensor dense(const Tensor& x, const Tensor& weight, const Tensor& bias) {
                   shape_str(bias.shape()), " does not match weight ", shape_str(weight.shape()),
                   " (expected [", weight.size(1), "])");
   }
+  profile::OpScope scope(
+      "dense", [&] { return product_cost(x.size(0), weight.size(1), x.size(1), x, weight, bias); });
   Tensor y = gemm("dense", x, weight, false, false);
   if (bias.defined())
     backend::launch("dense", y, [&](auto be) {

@@ -4,6 +4,7 @@
 
 #include "core/autograd.h"
 #include "core/backend.h"
+#include "core/profiler.h"
 #include "kernels/cpu/softmax_xent.h"
 #include "kernels/cuda/softmax_xent.h"
 
@@ -50,6 +51,19 @@ Tensor softmax_cross_entropy(const Tensor& logits, const Tensor& labels, double 
   DEEPOBS_CHECK(label_smoothing >= 0.0 && label_smoothing <= 1.0, op,
                 ": label_smoothing must be in [0, 1], got ", label_smoothing);
   const std::int64_t n = logits.size(0), classes = logits.size(1);
+  // Per logit: max (1), subtract and exp (2), sum (1), the smoothed target's weight (1); per row
+  // a log and two more operations. The rule recomputes the softmax from the saved log-sum-exp and
+  // subtracts the target, times the row's gradient (4 per logit). Bytes: logits, labels, loss
+  // (forward) and logits, labels, lse, dloss, dlogits (backward).
+  profile::OpScope scope(op, [&] {
+    const std::size_t es = dtype_size(logits.dtype());
+    const double cells = static_cast<double>(n * classes);
+    const double label_bytes = profile::bytes_of(n, dtype_size(labels.dtype()));
+    return profile::OpCost{{5 * cells + 3.0 * static_cast<double>(n),
+                            profile::bytes_of(n * classes + 2 * n, es) + label_bytes},
+                           {logits.requires_grad() ? 4 * cells : 0.0,
+                            profile::bytes_of(2 * n * classes + 2 * n, es) + label_bytes}};
+  });
   Tensor loss = Tensor::empty({n}, logits.dtype(), logits.device());
   // log Σ exp per row, saved for the backward pass (N values: far cheaper than the softmax).
   Tensor lse = Tensor::empty({n}, logits.dtype(), logits.device());

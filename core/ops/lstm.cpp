@@ -2,6 +2,7 @@
 
 #include "core/autograd.h"
 #include "core/backend.h"
+#include "core/profiler.h"
 #include "kernels/cpu/lstm.h"
 #include "kernels/cuda/lstm.h"
 
@@ -25,6 +26,25 @@ LstmSpaceSizes space_sizes(B be, const LstmShape& s) {
     return kernels::cpu::lstm_space_sizes<typename B::type>(s);
   else
     return kernels::cuda::lstm_space_sizes(be.ctx, s);
+}
+
+// The profiler's cost of an LSTM layer: per time step one product [x_t, h] [B, I + H] · kernel
+// [I + H, 4H] (2 FLOPs per multiply-add) and 22 FLOPs per hidden unit of the cell (4 bias adds,
+// three sigmoids of 4, tanh of the candidate, c = f·c + i·g (3), tanh c, h = o·tanh c); the
+// backward rule twice the products (input/state and kernel gradients) and 30 per hidden unit.
+// Bytes: x, h0, c0, kernel, bias read, y, h, c written (backward: those read again plus dy, and
+// every gradient written); the reserve space of cuDNN / our CPU twin is not counted.
+profile::OpCost lstm_cost(const LstmShape& s, const Tensor& x) {
+  const std::size_t es = dtype_size(x.dtype());
+  const double bt = static_cast<double>(s.batch * s.steps);
+  const double product = 2.0 * bt * static_cast<double>((s.input + s.hidden) * 4 * s.hidden);
+  const double cell = bt * static_cast<double>(s.hidden);
+  const std::int64_t params = (s.input + s.hidden) * 4 * s.hidden + 4 * s.hidden;
+  const std::int64_t io = s.batch * s.steps * (s.input + s.hidden) + 4 * s.batch * s.hidden;
+  profile::OpCost c;
+  c.forward = {product + 22 * cell, profile::bytes_of(io + params, es)};
+  c.backward = {2 * product + 30 * cell, profile::bytes_of(2 * io + 2 * params, es)};
+  return c;
 }
 
 }  // namespace
@@ -52,6 +72,7 @@ LstmResult lstm(const Tensor& x, const Tensor& h0, const Tensor& c0, const Tenso
                 " and hidden size ", s.hidden);
   DEEPOBS_CHECK(bias.shape() == (Shape{4 * s.hidden}), op, ": bias ", shape_str(bias.shape()),
                 " must be [", 4 * s.hidden, "]");
+  profile::OpScope scope(op, [&] { return lstm_cost(s, x); });
   const Device dev = x.device();
   Tensor y = Tensor::empty({s.batch, s.steps, s.hidden}, x.dtype(), dev);
   Tensor h = Tensor::empty({s.batch, s.hidden}, x.dtype(), dev);

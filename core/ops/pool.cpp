@@ -4,6 +4,7 @@
 
 #include "core/autograd.h"
 #include "core/backend.h"
+#include "core/profiler.h"
 #include "kernels/cpu/pool.h"
 #include "kernels/cuda/pool.h"
 
@@ -57,6 +58,24 @@ Padding2d mode_padding(const char* op, const Tensor& x, int kernel_h, int kernel
   return padding_for(mode, x.size(2), x.size(3), kernel_h, kernel_w, stride_h, stride_w);
 }
 
+// The profiler's cost of a pool: one FLOP per window element of every output (a comparison for
+// max, an addition for avg, plus avg's one division per output); bytes: x read, y written (max
+// also writes its i32 argmax). Backward: max scatters each output gradient once (no FLOPs
+// counted, reads dy and argmax, writes dx); avg spreads dy/window over the window (one FLOP per
+// window element).
+profile::OpCost pool_cost(const PoolGeometry& g, const Tensor& x, bool is_max) {
+  const std::size_t es = dtype_size(x.dtype());
+  const std::int64_t in = x.numel(), out = g.planes * g.out_h * g.out_w;
+  const double window = static_cast<double>(out) * static_cast<double>(g.kernel_h * g.kernel_w);
+  profile::OpCost c;
+  c.forward = {window + (is_max ? 0.0 : static_cast<double>(out)),
+               profile::bytes_of(in + out, es) + (is_max ? profile::bytes_of(out, 4) : 0.0)};
+  if (x.requires_grad())
+    c.backward = {is_max ? 0.0 : window,
+                  profile::bytes_of(in + out, es) + (is_max ? profile::bytes_of(out, 4) : 0.0)};
+  return c;
+}
+
 }  // namespace
 
 Tensor max_pool2d(const Tensor& x, int kernel_h, int kernel_w, int stride_h, int stride_w,
@@ -65,6 +84,7 @@ Tensor max_pool2d(const Tensor& x, int kernel_h, int kernel_w, int stride_h, int
   const PoolGeometry g = pool_geometry(op, x, kernel_h, kernel_w, stride_h, stride_w, padding);
   DEEPOBS_CHECK(g.in_h * g.in_w <= std::numeric_limits<std::int32_t>::max(), op, ": input ",
                 shape_str(x.shape()), " has more pixels per plane than i32 argmax indices address");
+  profile::OpScope scope(op, [&] { return pool_cost(g, x, true); });
   const Shape out{x.size(0), x.size(1), g.out_h, g.out_w};
   Tensor y = Tensor::empty(out, x.dtype(), x.device());
   // Saved for backward instead of x: which input pixel each output took (its place in the plane).
@@ -98,6 +118,7 @@ Tensor avg_pool2d(const Tensor& x, int kernel_h, int kernel_w, int stride_h, int
                   const Padding2d& padding) {
   constexpr const char* op = "avg_pool2d";
   const PoolGeometry g = pool_geometry(op, x, kernel_h, kernel_w, stride_h, stride_w, padding);
+  profile::OpScope scope(op, [&] { return pool_cost(g, x, false); });
   Tensor y = Tensor::empty({x.size(0), x.size(1), g.out_h, g.out_w}, x.dtype(), x.device());
   backend::launch(op, x, [&](auto be) {
     using T = typename decltype(be)::type;

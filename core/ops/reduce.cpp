@@ -5,6 +5,7 @@
 #include "core/autograd.h"
 #include "core/backend.h"
 #include "core/ops/elementwise.h"
+#include "core/profiler.h"
 #include "kernels/cpu/reduce.h"
 #include "kernels/cuda/reduce.h"
 
@@ -47,6 +48,15 @@ Reduction reduce_axes(const char* op, const Tensor& x, const std::vector<std::in
 Tensor reduce(const char* op, const Tensor& x, const Reduction& r, bool is_mean) {
   DEEPOBS_CHECK(!is_mean || r.count > 0, op, ": cannot average over zero elements of ", x.str());
   const double scale = is_mean ? 1.0 / static_cast<double>(r.count) : 1.0;
+  // One addition per input element (and mean's scaling per output); the rule broadcasts the
+  // gradient back (and scales it for mean: one FLOP per input element).
+  profile::OpScope scope(op, [&] {
+    const std::int64_t out = shape_numel(r.out);
+    const double bytes = profile::bytes_of(x.numel() + out, dtype_size(x.dtype()));
+    return profile::OpCost{
+        {static_cast<double>(x.numel() + (is_mean ? out : 0)), bytes},
+        {is_mean && x.requires_grad() ? static_cast<double>(x.numel()) : 0.0, bytes}};
+  });
   Tensor y = Tensor::empty(r.out, x.dtype(), x.device());
   backend::launch(op, x, [&](auto be) {
     using T = typename decltype(be)::type;

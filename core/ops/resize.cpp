@@ -2,6 +2,7 @@
 
 #include "core/autograd.h"
 #include "core/backend.h"
+#include "core/profiler.h"
 #include "kernels/cpu/resize.h"
 #include "kernels/cuda/resize.h"
 
@@ -16,6 +17,14 @@ Tensor resize_bilinear(const Tensor& x, std::int64_t out_h, std::int64_t out_w) 
   DEEPOBS_CHECK(out_h >= 1 && out_w >= 1, op, ": output size must be >= 1, got ", out_h, "x", out_w,
                 " for input ", shape_str(x.shape()));
   const kernels::cpu::ResizeGeometry g{x.size(0) * x.size(1), x.size(2), x.size(3), out_h, out_w};
+  // Per output element: three linear interpolations (3 FLOPs each); the rule spreads each output
+  // gradient over its four source pixels with their weights (4 multiply-adds = 8 FLOPs).
+  profile::OpScope scope(op, [&] {
+    const std::int64_t out = g.planes * out_h * out_w;
+    const double bytes = profile::bytes_of(x.numel() + out, dtype_size(x.dtype()));
+    return profile::OpCost{{9.0 * static_cast<double>(out), bytes},
+                           {x.requires_grad() ? 8.0 * static_cast<double>(out) : 0.0, bytes}};
+  });
   Tensor y = Tensor::empty({x.size(0), x.size(1), out_h, out_w}, x.dtype(), x.device());
   backend::launch(op, x, [&](auto be) {
     using T = typename decltype(be)::type;

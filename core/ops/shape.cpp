@@ -4,6 +4,7 @@
 
 #include "core/autograd.h"
 #include "core/backend.h"
+#include "core/profiler.h"
 #include "kernels/cpu/copy.h"
 #include "kernels/cuda/copy.h"
 
@@ -12,6 +13,7 @@ namespace {
 
 // x.view(shape), recorded as `op`. The gradient is a view of the incoming one: no copy either way.
 Tensor view_recorded(const char* op, const Tensor& x, const Shape& shape) {
+  profile::OpScope scope(op, [] { return profile::OpCost{}; });  // a view: nothing computed, moved
   Tensor y = x.view(shape);
   if (autograd::needs_grad({x}))
     autograd::record(op, {x}, {y}, {}, [xs = x.shape()](const auto& g) {
@@ -113,6 +115,11 @@ Tensor concat(const std::vector<Tensor>& xs, std::int64_t axis) {
   // Plain byte copies (copy_rows): every dtype works on every device, f64 on CUDA included.
 
   const ConcatGeometry geo = concat_geometry(xs, ax);
+  // Copies only: every input read and the result written (and back for the gradients).
+  profile::OpScope scope("concat", [&] {
+    const double bytes = profile::bytes_of(2 * shape_numel(out), dtype_size(x0.dtype()));
+    return profile::OpCost{{0, bytes}, {0, bytes}};
+  });
   const auto es = static_cast<std::int64_t>(dtype_size(x0.dtype()));
   Tensor y = Tensor::empty(out, x0.dtype(), x0.device());
   std::int64_t offset = 0;
