@@ -227,6 +227,7 @@ int execute(const RunOptions& o, std::ostream& out, std::ostream& err) {
   tc.train_log_interval = o.train_log_interval;
   tc.print_train_iter = o.print_train_iter;
   tc.stop = &g_stop;
+  tc.cuda_graph = o.cuda_graph;
   const TrainOutcome outcome = train(*problem, flat, *optimizer, schedule, tc, progress, record);
   add_optimizer_record(*optimizer, record);
   if (outcome == TrainOutcome::StoppedByOptimizer) {

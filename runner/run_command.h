@@ -10,6 +10,7 @@
 
 #include "datasets/dataset.h"
 #include "datasets/image_records.h"
+#include "runner/cuda_graph_policy.h"
 
 namespace deepobs::runner {
 
@@ -39,6 +40,8 @@ struct RunOptions {
   std::string device = "auto";
   bool deterministic = false;  // cuDNN restricted to deterministic algorithms: bit-identical reruns
   bool tf32 = false;           // allow TF32 tensor cores for f32 GEMM/conv (default strict FP32)
+  // --cuda_graph: replay the training step from a CUDA graph on a GPU (runner/step_graph.h).
+  CudaGraphMode cuda_graph = CudaGraphMode::Auto;
   bool quiet = false;
   std::map<std::string, std::string> hyperparameters;  // as given: --momentum 0.9, --hp a=b
 };

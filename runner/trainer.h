@@ -14,6 +14,7 @@
 #include "core/flat_parameters.h"
 #include "optimizers/optimizer.h"
 #include "problems/problem.h"
+#include "runner/cuda_graph_policy.h"
 #include "runner/lr_schedule.h"
 #include "runner/progress.h"
 #include "runner/result_record.h"
@@ -26,13 +27,16 @@ struct TrainerConfig {
   bool print_train_iter = false;
   // Polled after every step; when it turns true the loop stops and train() reports Interrupted.
   const std::atomic<bool>* stop = nullptr;
+  // --cuda_graph: on a CUDA device, auto records one training step into a CUDA graph after the
+  // warm-up and replays it (runner/step_graph.h); evaluation passes stay eager.
+  CudaGraphMode cuda_graph = CudaGraphMode::Auto;
 };
 
 enum class TrainOutcome { Completed, Diverged, Interrupted, StoppedByOptimizer };
 
-// Runs the loop and fills the curves, mini-batch losses, divergence flag, timing fields and (for
-// StoppedByOptimizer) stop_message/stop_status of `record` (everything else in it is the
-// caller's). `flat` holds the problem's parameters and
+// Runs the loop and fills the curves, mini-batch losses, divergence flag, timing fields,
+// extra["cuda_graph"] (cuda_graph_json) and (for StoppedByOptimizer) stop_message/stop_status of
+// `record` (everything else in it is the caller's). `flat` holds the problem's parameters and
 // `optimizer` updates them.
 TrainOutcome train(problems::Problem& problem, FlatParameters& flat, Optimizer& optimizer,
                    const LrSchedule& schedule, const TrainerConfig& config, Progress& progress,
