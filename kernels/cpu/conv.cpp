@@ -65,59 +65,88 @@ ValidRange valid_range(std::int64_t extent, std::int64_t out, std::int64_t strid
   return {std::min(lo, hi), hi};
 }
 
+// The rows r ∈ [lo, hi) of the band [row0, row0 + rows) whose input row (row0 + r)·sh − pt + i of
+// kernel row i lies inside the image.
+ValidRange band_rows(const ConvGeometry& g, std::int64_t i, std::int64_t row0, std::int64_t rows) {
+  const ValidRange all = valid_range(g.in_h, g.out_h, g.stride_h, g.pad_top, i);
+  const std::int64_t lo = std::clamp<std::int64_t>(all.lo - row0, 0, rows);
+  return {lo, std::clamp<std::int64_t>(all.hi - row0, lo, rows)};
+}
+
+// out[0, n) = in[0, n) and zero fills of short rows (an output row: 28 or 14 values in 2c2d), as
+// plain loops the compiler inlines; std::copy and std::fill become memmove and memset calls whose
+// overhead was most of im2col's time.
+template <class T>
+inline void copy_row(T* __restrict out, const T* __restrict in, std::int64_t n) {
+  for (std::int64_t k = 0; k < n; ++k)
+    out[k] = in[k];
+}
+template <class T>
+inline void zero_row(T* __restrict out, std::int64_t n) {
+  for (std::int64_t k = 0; k < n; ++k)
+    out[k] = T(0);
+}
+
 // im2col of output rows [row0, row0 + rows) of one image into col [k, rows·out_w]: row (c, i, j),
 // column (oh − row0)·out_w + ow holds x[c, oh·sh − pt + i, ow·sw − pl + j], 0 outside the image.
 template <class T>
 void im2col_band(const ConvGeometry& g, const Dims& d, const T* x_img, std::int64_t row0,
                  std::int64_t rows, T* col) {
   const std::int64_t ld = rows * g.out_w;
-  for (std::int64_t c = 0; c < g.in_channels; ++c) {
-    const T* src = x_img + c * d.hw;
-    for (std::int64_t i = 0; i < g.kernel_h; ++i) {
-      for (std::int64_t j = 0; j < g.kernel_w; ++j) {
+  for (std::int64_t i = 0; i < g.kernel_h; ++i) {
+    const auto [r_lo, r_hi] = band_rows(g, i, row0, rows);
+    for (std::int64_t j = 0; j < g.kernel_w; ++j) {
+      const ValidRange cols = valid_range(g.in_w, g.out_w, g.stride_w, g.pad_left, j);
+      for (std::int64_t c = 0; c < g.in_channels; ++c) {
+        const T* src = x_img + c * d.hw;
         T* dst = col + ((c * g.kernel_h + i) * g.kernel_w + j) * ld;
-        const ValidRange cols = valid_range(g.in_w, g.out_w, g.stride_w, g.pad_left, j);
-        for (std::int64_t r = 0; r < rows; ++r) {
+        zero_row(dst, r_lo * g.out_w);
+        for (std::int64_t r = r_lo; r < r_hi; ++r) {
           T* out = dst + r * g.out_w;
           const std::int64_t ih = (row0 + r) * g.stride_h - g.pad_top + i;
-          if (ih < 0 || ih >= g.in_h) {
-            std::fill(out, out + g.out_w, T(0));
-            continue;
-          }
           const T* row = src + ih * g.in_w - g.pad_left + j;  // row[ow·sw] is the input pixel
-          std::fill(out, out + cols.lo, T(0));
+          zero_row(out, cols.lo);
           if (g.stride_w == 1) {
-            std::copy(row + cols.lo, row + cols.hi, out + cols.lo);
+            copy_row(out + cols.lo, row + cols.lo, cols.hi - cols.lo);
           } else {
             for (std::int64_t ow = cols.lo; ow < cols.hi; ++ow)
               out[ow] = row[ow * g.stride_w];
           }
-          std::fill(out + cols.hi, out + g.out_w, T(0));
+          zero_row(out + cols.hi, g.out_w - cols.hi);
         }
+        zero_row(dst + r_hi * g.out_w, (rows - r_hi) * g.out_w);
       }
     }
   }
 }
 
-// The adjoint of im2col_band: adds every entry of col to the input pixel it was read from.
+// out[0, n) += in[0, n); the two never overlap (dx and a column matrix), which __restrict tells
+// the compiler, so the short rows need neither an overlap check nor a second loop version.
+template <class T>
+inline void add_row(T* __restrict out, const T* __restrict in, std::int64_t n) {
+  for (std::int64_t k = 0; k < n; ++k)
+    out[k] += in[k];
+}
+
+// The adjoint of im2col_band: adds every entry of col to the input pixel it was read from, in the
+// order (c, i, j, row), so that every pixel sums its terms in (i, j) order.
 template <class T>
 void col2im_band(const ConvGeometry& g, const Dims& d, const T* col, std::int64_t row0,
                  std::int64_t rows, T* dx_img) {
   const std::int64_t ld = rows * g.out_w;
-  for (std::int64_t c = 0; c < g.in_channels; ++c) {
-    T* dst = dx_img + c * d.hw;
-    for (std::int64_t i = 0; i < g.kernel_h; ++i) {
-      for (std::int64_t j = 0; j < g.kernel_w; ++j) {
+  for (std::int64_t i = 0; i < g.kernel_h; ++i) {
+    const auto [r_lo, r_hi] = band_rows(g, i, row0, rows);
+    for (std::int64_t j = 0; j < g.kernel_w; ++j) {
+      const ValidRange cols = valid_range(g.in_w, g.out_w, g.stride_w, g.pad_left, j);
+      for (std::int64_t c = 0; c < g.in_channels; ++c) {
+        T* dst = dx_img + c * d.hw;
         const T* src = col + ((c * g.kernel_h + i) * g.kernel_w + j) * ld;
-        const ValidRange cols = valid_range(g.in_w, g.out_w, g.stride_w, g.pad_left, j);
-        for (std::int64_t r = 0; r < rows; ++r) {
+        for (std::int64_t r = r_lo; r < r_hi; ++r) {
           const std::int64_t ih = (row0 + r) * g.stride_h - g.pad_top + i;
-          if (ih < 0 || ih >= g.in_h) continue;
           const T* in = src + r * g.out_w;
           T* row = dst + ih * g.in_w - g.pad_left + j;
           if (g.stride_w == 1) {
-            for (std::int64_t ow = cols.lo; ow < cols.hi; ++ow)
-              row[ow] += in[ow];
+            add_row(row + cols.lo, in + cols.lo, cols.hi - cols.lo);
           } else {
             for (std::int64_t ow = cols.lo; ow < cols.hi; ++ow)
               row[ow * g.stride_w] += in[ow];

@@ -262,6 +262,21 @@ std::vector<OpCase> make_cases() {
                0,
                0,
                kExact});
+  // The disjoint 2×2/2 windows of 2c2d take vectorised loops of their own (kernels/cpu/pool.cpp).
+  c.push_back({"max_pool2d_2x2_s2_same_even",
+               {in({2, 3, 6, 4})},
+               [](const V& v) { return ops::max_pool2d(v[0], 2, 2, 2, 2, PaddingMode::kSame); },
+               {},
+               0,
+               0,
+               kExact});
+  c.push_back({"max_pool2d_2x2_s2_valid_odd",
+               {in({2, 2, 5, 7})},
+               [](const V& v) { return ops::max_pool2d(v[0], 2, 2, 2, 2, PaddingMode::kValid); },
+               {},
+               0,
+               0,
+               kExact});
   c.push_back({"max_pool2d_2x3_s1_asym",
                {in({2, 2, 4, 5})},
                [](const V& v) {

@@ -1,12 +1,15 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <string>
 #include <vector>
 
 #include "core/autograd.h"
 #include "core/ops/pool.h"
+#include "kernels/cpu/parallel.h"
+#include "kernels/cpu/pool.h"
 #include "tests/common/gradcheck.h"
 
 namespace deepobs {
@@ -93,6 +96,71 @@ TEST(OpsPool, FloatMatchesDouble) {
     for (std::size_t i = 0; i < a.size(); ++i)
       EXPECT_NEAR(a[i], b[i], 1e-6) << i;
   }
+}
+
+// The disjoint 2×2/2 max pool (the 2c2d pooling) has its own vectorised loops: they must give the
+// bits of the documented rule (first of equal values, the first NaN wins, 0 + dy in the backward
+// pass, untouched pixels 0) for any thread count, including images with a leftover row/column.
+template <class T>
+void check_disjoint_max_pool(std::int64_t planes, std::int64_t in_h, std::int64_t in_w) {
+  kernels::cpu::PoolGeometry g;
+  g.planes = planes;
+  g.in_h = in_h;
+  g.in_w = in_w;
+  g.kernel_h = g.kernel_w = g.stride_h = g.stride_w = 2;
+  g.out_h = in_h / 2;
+  g.out_w = in_w / 2;
+  const std::int64_t n_in = planes * in_h * in_w, n_out = planes * g.out_h * g.out_w;
+  // Few distinct values, so windows hold ties; some NaNs and signed zeros.
+  std::vector<T> x(static_cast<std::size_t>(n_in)), dy(static_cast<std::size_t>(n_out));
+  for (std::int64_t i = 0; i < n_in; ++i)
+    x[i] = i % 97 == 5 ? std::numeric_limits<T>::quiet_NaN() : static_cast<T>((i * 7919) % 5) - 2;
+  for (std::int64_t i = 0; i < n_out; ++i)
+    dy[i] = i % 11 == 3 ? T(-0.0) : static_cast<T>((i * 31) % 13) - T(6.5);
+  std::vector<T> y_ref(dy.size()), dx_ref(x.size(), T(0));
+  std::vector<std::int32_t> arg_ref(dy.size());
+  for (std::int64_t p = 0; p < planes; ++p) {
+    for (std::int64_t oh = 0; oh < g.out_h; ++oh) {
+      for (std::int64_t ow = 0; ow < g.out_w; ++ow) {
+        const std::int64_t o = (p * g.out_h + oh) * g.out_w + ow;
+        std::int64_t best_at = -1;
+        for (std::int64_t i = 2 * oh; i < 2 * oh + 2; ++i) {
+          for (std::int64_t j = 2 * ow; j < 2 * ow + 2; ++j) {
+            const std::int64_t at = i * in_w + j;
+            const T v = x[p * in_h * in_w + at], b = best_at < 0 ? v : x[p * in_h * in_w + best_at];
+            if (best_at < 0 || v > b || (std::isnan(v) && !std::isnan(b))) best_at = at;
+          }
+        }
+        y_ref[o] = x[p * in_h * in_w + best_at];
+        arg_ref[o] = static_cast<std::int32_t>(best_at);
+        dx_ref[p * in_h * in_w + best_at] += dy[o];
+      }
+    }
+  }
+  const auto same_bits = [](const std::vector<T>& a, const std::vector<T>& b) {
+    return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(T)) == 0;
+  };
+  const int saved = kernels::cpu::cpu_threads();
+  for (int threads : {1, 2, 3}) {
+    kernels::cpu::set_cpu_threads(threads);
+    std::vector<T> y(dy.size(), T(-7)), dx(x.size(), T(-7));
+    std::vector<std::int32_t> arg(dy.size(), -1);
+    kernels::cpu::max_pool2d_forward<T>(g, x.data(), y.data(), arg.data());
+    kernels::cpu::max_pool2d_backward<T>(g, dy.data(), arg.data(), dx.data());
+    const std::string what = std::to_string(planes) + "x" + std::to_string(in_h) + "x" +
+                             std::to_string(in_w) + " threads " + std::to_string(threads);
+    EXPECT_TRUE(same_bits(y, y_ref)) << what << " forward";
+    EXPECT_EQ(arg, arg_ref) << what << " argmax";
+    EXPECT_TRUE(same_bits(dx, dx_ref)) << what << " backward";
+  }
+  kernels::cpu::set_cpu_threads(saved);
+}
+
+TEST(OpsPool, Disjoint2x2MaxPoolMatchesTheRuleForAnyThreadCount) {
+  check_disjoint_max_pool<float>(3, 4, 6);      // exact fit
+  check_disjoint_max_pool<double>(2, 5, 7);     // a leftover row and column (the general loops)
+  check_disjoint_max_pool<float>(300, 14, 14);  // enough planes to spread over the threads
+  check_disjoint_max_pool<double>(300, 28, 28);
 }
 
 TEST(OpsPool, Errors) {

@@ -19,6 +19,7 @@
 #include "core/autograd.h"
 #include "core/ops/conv.h"
 #include "core/ops/linear.h"
+#include "core/ops/pool.h"
 #include "kernels/cpu/gemm.h"
 #include "kernels/cpu/parallel.h"
 
@@ -124,6 +125,28 @@ void gemm_per_image_case(benchmark::State& state, std::int64_t m, std::int64_t n
                          benchmark::Counter::kIsIterationInvariantRate);
 }
 
+// x [128, C, hw, hw], max pool 2×2/2 'same' (the 2c2d pooling): forward, or forward + backward.
+void max_pool_case(benchmark::State& state, std::int64_t c, std::int64_t hw, bool backward) {
+  Tensor x = random_f32({kBatch, c, hw, hw}, 9, 1.0f);
+  x.set_requires_grad(backward);
+  run_op(state, {x}, backward,
+         [&] { return ops::max_pool2d(x, 2, 2, 2, 2, ops::PaddingMode::kSame); });
+  state.SetItemsProcessed(state.iterations() * kBatch);
+}
+
+void pool1_fwd(benchmark::State& s) {
+  max_pool_case(s, 32, 28, false);
+}
+void pool1_fwd_bwd(benchmark::State& s) {
+  max_pool_case(s, 32, 28, true);
+}
+void pool2_fwd(benchmark::State& s) {
+  max_pool_case(s, 64, 14, false);
+}
+void pool2_fwd_bwd(benchmark::State& s) {
+  max_pool_case(s, 64, 14, true);
+}
+
 void conv1_fwd(benchmark::State& s) {
   conv_case(s, 1, 28, 32, 5, false);
 }
@@ -176,6 +199,10 @@ BENCHMARK(dense1_fwd)->Name("dense/128x3136_x_3136x1024/fwd")->UseRealTime();
 BENCHMARK(dense1_fwd_bwd)->Name("dense/128x3136_x_3136x1024/fwd+bwd")->UseRealTime();
 BENCHMARK(dense2_fwd)->Name("dense/128x1024_x_1024x10/fwd")->UseRealTime();
 BENCHMARK(dense2_fwd_bwd)->Name("dense/128x1024_x_1024x10/fwd+bwd")->UseRealTime();
+BENCHMARK(pool1_fwd)->Name("max_pool2d/x128x32x28x28_2x2s2/fwd")->UseRealTime();
+BENCHMARK(pool1_fwd_bwd)->Name("max_pool2d/x128x32x28x28_2x2s2/fwd+bwd")->UseRealTime();
+BENCHMARK(pool2_fwd)->Name("max_pool2d/x128x64x14x14_2x2s2/fwd")->UseRealTime();
+BENCHMARK(pool2_fwd_bwd)->Name("max_pool2d/x128x64x14x14_2x2s2/fwd+bwd")->UseRealTime();
 BENCHMARK(gemm_conv1)->Name("eigen_gemm/32x25_x_25x100352")->UseRealTime();
 BENCHMARK(gemm_conv2)->Name("eigen_gemm/64x800_x_800x25088")->UseRealTime();
 BENCHMARK(gemm_dense1)->Name("eigen_gemm/128x3136_x_3136x1024")->UseRealTime();

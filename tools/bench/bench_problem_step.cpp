@@ -2,7 +2,12 @@
 // epoch is too long to time on the CPU (VGG), written as JSON.
 //
 //   bench_problem_step --problem cifar10_vgg16 --data_dir DIR [--batch_size 8] [--warmup 1]
-//                      [--steps 5] [--data_sizes official|any]
+//                      [--steps 5] [--data_sizes official|any] [--epochs 0] [--epoch_steps 0]
+//
+// --epochs E (E ≥ 1) times E full training epochs after the warm-up instead of --steps steps: every
+// step of each epoch, and each epoch's wall time (`epoch_s`), as tools/bench/cpu_vs_pytorch.sh
+// compares with PyTorch. --epoch_steps N (N ≥ 1) ends each timed epoch after N steps (a quick
+// check on a busy machine; `epoch_s` is then the time of N steps).
 //
 // One step = next batch + zero_grad + forward + backward + momentum update (0.9, lr 0.01), the
 // loop of `deepobs run`. Wall time per step (median, min, max over --steps after --warmup). Memory
@@ -31,6 +36,8 @@ struct Options {
   std::int64_t batch_size = 8;
   int warmup = 1;
   int steps = 5;
+  int epochs = 0;
+  std::int64_t epoch_steps = 0;
   bool any_data_sizes = false;
 };
 
@@ -50,17 +57,24 @@ Options parse(int argc, char** argv) {
       o.warmup = std::stoi(v);
     } else if (a == "--steps") {
       o.steps = std::stoi(v);
+    } else if (a == "--epochs") {
+      o.epochs = std::stoi(v);
+    } else if (a == "--epoch_steps") {
+      o.epoch_steps = std::stoll(v);
     } else if (a == "--data_sizes") {
       DEEPOBS_CHECK(v == "official" || v == "any",
                     "bench_problem_step: --data_sizes official or any, got ", v);
       o.any_data_sizes = v == "any";
     } else {
       throw Error(cat("bench_problem_step: unknown flag ", a,
-                      " (--problem, --data_dir, --batch_size, --warmup, --steps, --data_sizes)"));
+                      " (--problem, --data_dir, --batch_size, --warmup, --steps, --data_sizes, "
+                      "--epochs, --epoch_steps)"));
     }
   }
-  DEEPOBS_CHECK(o.batch_size >= 1 && o.warmup >= 0 && o.steps >= 1,
-                "bench_problem_step: need --batch_size >= 1, --warmup >= 0, --steps >= 1");
+  DEEPOBS_CHECK(
+      o.batch_size >= 1 && o.warmup >= 0 && o.steps >= 1 && o.epochs >= 0 && o.epoch_steps >= 0,
+      "bench_problem_step: need --batch_size >= 1, --warmup >= 0, --steps >= 1, "
+      "--epochs >= 0, --epoch_steps >= 0");
   return o;
 }
 
@@ -77,29 +91,49 @@ int main_impl(int argc, char** argv) {
   problem->start(datasets::Phase::Train);
   std::int64_t step = 0;
   double last_loss = 0;
-  auto train_step = [&] {
-    datasets::Batch b;
-    if (!problem->next(b)) {
-      problem->start(datasets::Phase::Train);
-      DEEPOBS_CHECK(problem->next(b), "bench_problem_step: empty epoch");
-    }
+  auto run_step = [&](const datasets::Batch& b) {
     flat.zero_grad();
     const Tensor loss = problem->forward(b, ForwardMode::Train).loss;
     autograd::backward(loss);
     optimizer->step({step++, 0, 0.01});
     last_loss = loss.item();
   };
+  auto train_step = [&] {
+    datasets::Batch b;
+    if (!problem->next(b)) {
+      problem->start(datasets::Phase::Train);
+      DEEPOBS_CHECK(problem->next(b), "bench_problem_step: empty epoch");
+    }
+    run_step(b);
+  };
   for (int i = 0; i < o.warmup; ++i)
     train_step();
   const std::int64_t resident = cpu_allocator_stats().current_bytes;
   reset_cpu_peak();
-  std::vector<double> ms;
-  for (int i = 0; i < o.steps; ++i) {
-    const auto t0 = std::chrono::steady_clock::now();
+  using Clock = std::chrono::steady_clock;
+  auto ms_since = [](Clock::time_point t0) {
+    return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+  };
+  std::vector<double> ms, epoch_s;
+  for (int i = 0; o.epochs == 0 && i < o.steps; ++i) {
+    const auto t0 = Clock::now();
     train_step();
-    ms.push_back(
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    ms.push_back(ms_since(t0));
   }
+  for (int e = 0; e < o.epochs; ++e) {
+    // One epoch: start (which draws the permutation) up to the call that finds the pass over.
+    const auto e0 = Clock::now();
+    problem->start(datasets::Phase::Train);
+    for (std::int64_t i = 0; o.epoch_steps == 0 || i < o.epoch_steps; ++i) {
+      const auto t0 = Clock::now();
+      datasets::Batch b;
+      if (!problem->next(b)) break;
+      run_step(b);
+      ms.push_back(ms_since(t0));
+    }
+    epoch_s.push_back(ms_since(e0) / 1000);
+  }
+  DEEPOBS_CHECK(!ms.empty(), "bench_problem_step: no step was timed");
   std::vector<double> sorted = ms;
   std::sort(sorted.begin(), sorted.end());
   nlohmann::ordered_json j;
@@ -111,6 +145,13 @@ int main_impl(int argc, char** argv) {
   j["step_ms_median"] = sorted[sorted.size() / 2];
   j["step_ms_min"] = sorted.front();
   j["step_ms_max"] = sorted.back();
+  if (!epoch_s.empty()) {
+    std::vector<double> e = epoch_s;
+    std::sort(e.begin(), e.end());
+    j["steps_per_epoch"] = static_cast<std::int64_t>(ms.size() / epoch_s.size());
+    j["epoch_s"] = epoch_s;
+    j["epoch_s_median"] = e[e.size() / 2];
+  }
   j["resident_bytes"] = resident;
   j["step_peak_bytes"] = cpu_allocator_stats().peak_bytes;
   j["last_loss"] = last_loss;
