@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "core/capture_safety.h"
 #include "kernels/cuda/memory.h"
 
 namespace deepobs::backend {
@@ -37,6 +38,11 @@ void copy_bytes(Device dst_device, void* dst, Device src_device, const void* src
   }
   check_device(dst_device);
   check_device(src_device);
+  if (dst_device.is_cpu() || src_device.is_cpu())
+    refuse_capture(dst_device.is_cpu() ? "a device-to-host copy (a read-back such as item())"
+                                       : "a host-to-device copy",
+                   "it synchronises the stream, and a recorded copy would replay the host bytes "
+                   "of the capture");
   if constexpr (kCuda) {
     if (src_device.is_cpu()) {
       kernels::cuda::copy_host_to_device(dst_device.index, dst, src, bytes);

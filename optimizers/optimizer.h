@@ -268,6 +268,14 @@ class Optimizer {
   // A non-finite gradient is not an error: it propagates into the parameters as it would in
   // TensorFlow (the runner detects divergence).
   void step(const StepContext& ctx);
+  // Writes the learning rate the plugin reads from device memory (learning_rate_device), with a
+  // synchronous copy, when it differs from the one there; step() does this itself. Called before
+  // a CUDA-graph capture and before every replay, since a replay does not call step().
+  void set_learning_rate(double learning_rate);
+  // step() for recording into a CUDA graph (CUDA devices): the same call without the timing
+  // events around it (an event recorded inside a capture cannot be read back), so the replayed
+  // steps are not in cost(); the learning rate must already be on the device (set_learning_rate).
+  void step_for_capture(const StepContext& ctx);
 
   // Whether the plugin provides evaluation weights (DEEPOBS_CAP_EVAL_PARAMS); then
   // write_eval_params fills `out` (a tensor like flat.params()) with them.
@@ -306,6 +314,8 @@ class Optimizer {
   struct Host;  // the host services and bookkeeping (plugin_optimizer.cpp)
 
  private:
+  // The plugin's step with the context filled in; `timed`: CUDA events around it (GPU).
+  void call_step(const StepContext& ctx, bool timed);
   const OptimizerInfo& info_;
   FlatParameters& flat_;
   Hyperparameters hyperparameters_;

@@ -191,19 +191,40 @@ Optimizer::~Optimizer() {
   if (host_ && host_->instance) info_.descriptor->destroy(host_->instance);
 }
 
+void Optimizer::set_learning_rate(double learning_rate) {
+  DEEPOBS_CHECK(std::isfinite(learning_rate), info_.name, ": learning rate must be finite, got ",
+                learning_rate);
+#if DEEPOBS_WITH_CUDA
+  // The device copy of the learning rate changes only with the schedule; the synchronous copy
+  // happens between steps, never inside one (nor inside a capture).
+  Host& h = *host_;
+  if (h.lr_device && learning_rate != h.lr_device_value) {
+    kernels::cuda::copy_host_to_device(h.device.index, h.lr_device, &learning_rate, sizeof(double));
+    h.lr_device_value = learning_rate;
+  }
+#endif
+}
+
 void Optimizer::step(const StepContext& ctx) {
   DEEPOBS_CHECK(std::isfinite(ctx.learning_rate), info_.name,
                 ": learning rate must be finite, got ", ctx.learning_rate, " at step ", ctx.step);
-  Host& h = *host_;
+  set_learning_rate(ctx.learning_rate);
+  call_step(ctx, true);
+}
+
+void Optimizer::step_for_capture(const StepContext& ctx) {
+  DEEPOBS_CHECK(std::isfinite(ctx.learning_rate), info_.name,
+                ": learning rate must be finite, got ", ctx.learning_rate, " at step ", ctx.step);
+  DEEPOBS_CHECK(host_->device.is_cuda(), info_.name, ": a CUDA-graph step needs a CUDA device");
 #if DEEPOBS_WITH_CUDA
-  // The device copy of the learning rate changes only with the schedule; the synchronous copy
-  // happens here, between steps, never inside one.
-  if (h.lr_device && ctx.learning_rate != h.lr_device_value) {
-    kernels::cuda::copy_host_to_device(h.device.index, h.lr_device, &ctx.learning_rate,
-                                       sizeof(double));
-    h.lr_device_value = ctx.learning_rate;
-  }
+  DEEPOBS_CHECK(!host_->lr_device || host_->lr_device_value == ctx.learning_rate, info_.name,
+                ": set_learning_rate must precede a captured step");
 #endif
+  call_step(ctx, false);
+}
+
+void Optimizer::call_step(const StepContext& ctx, [[maybe_unused]] bool timed) {
+  Host& h = *host_;
   deepobs_step_context c = h.base_context();
   c.step = ctx.step;
   c.epoch = ctx.epoch;
@@ -226,7 +247,8 @@ void Optimizer::step(const StepContext& ctx) {
   deepobs_status status = DEEPOBS_STATUS_OK;
   double seconds = 0.0;
 #if DEEPOBS_WITH_CUDA
-  if (h.device.is_cuda()) {
+  if (h.device.is_cuda() && !timed) status = info_.descriptor->step(h.instance, &c);
+  if (h.device.is_cuda() && timed) {
     if (!h.step_timer) h.step_timer = std::make_unique<cuda_backend::IntervalTimer>(h.device);
     h.step_timer->begin();
     status = info_.descriptor->step(h.instance, &c);

@@ -285,6 +285,7 @@ int execute(const RunOptions& o, std::ostream& out, std::ostream& err) {
           std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     };
   }
+  tc.cuda_graph = o.cuda_graph;
   const TrainOutcome outcome = train(*problem, flat, *optimizer, schedule, tc, progress, record);
   add_optimizer_record(*optimizer, record);
   if (o.resume) {

@@ -13,6 +13,7 @@
 #include "datasets/image_records.h"
 #include "optimizers/optimizer.h"
 #include "problems/problem.h"
+#include "runner/cuda_graph_policy.h"
 #include "runner/run_naming.h"
 
 namespace deepobs::runner {
@@ -43,6 +44,8 @@ struct RunOptions {
   std::string device = "auto";
   bool deterministic = false;  // cuDNN restricted to deterministic algorithms: bit-identical reruns
   bool tf32 = false;           // allow TF32 tensor cores for f32 GEMM/conv (default strict FP32)
+  // --cuda_graph: replay the training step from a CUDA graph on a GPU (runner/step_graph.h).
+  CudaGraphMode cuda_graph = CudaGraphMode::Auto;
   bool quiet = false;
   // --resume: write a checkpoint at every epoch boundary and continue from it when it exists
   // (runner/checkpoint.h); --discard_corrupt_checkpoint: with --resume, move a corrupt one aside

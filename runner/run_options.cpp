@@ -99,8 +99,12 @@ std::optional<RunOptions> parse_run_options(int argc, const char* const* argv, s
       text()->default_value("auto"))("deterministic",
                                      "GPU: deterministic algorithms only (bit-identical reruns)")(
       "tf32", "GPU: allow TF32 tensor cores (default: strict FP32)")(
-      "hp", "optimizer hyperparameter as name=value (repeatable)",
-      cxxopts::value<std::vector<std::string>>())(
+      "cuda_graph",
+      "GPU: auto (record one training step into a CUDA graph after two warm-up steps and replay "
+      "it; eager, with the reason logged, when the optimizer or an op is not capture-safe) or "
+      "off. No effect on the CPU",
+      text()->default_value("auto"))("hp", "optimizer hyperparameter as name=value (repeatable)",
+                                     cxxopts::value<std::vector<std::string>>())(
       "q,quiet", "print only errors and the result path")("h,help", "print this help");
   cli.add_options()("resume",
                     "checkpoint at every epoch end next to the result file and continue from "
@@ -240,6 +244,7 @@ std::optional<RunOptions> parse_run_options(int argc, const char* const* argv, s
   o.device = args["device"].as<std::string>();
   o.deterministic = args.count("deterministic") > 0;
   o.tf32 = args.count("tf32") > 0;
+  o.cuda_graph = parse_cuda_graph_mode(args["cuda_graph"].as<std::string>());
   o.quiet = args.count("quiet") > 0;
   o.resume = args.count("resume") > 0;
   o.discard_corrupt_checkpoint = args.count("discard_corrupt_checkpoint") > 0;

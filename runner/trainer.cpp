@@ -9,6 +9,7 @@
 
 #include "core/autograd.h"
 #include "core/cuda_backend.h"
+#include "runner/step_graph.h"
 
 namespace deepobs::runner {
 namespace {
@@ -183,6 +184,11 @@ TrainOutcome train(problems::Problem& problem, FlatParameters& flat, Optimizer& 
       // ABI 1.0 plugins predate the flag and may read ctx->loss.
       (DEEPOBS_ABI_MAJOR_OF(optimizer.info().abi_version) == 1 &&
        DEEPOBS_ABI_MINOR_OF(optimizer.info().abi_version) == 0);
+  TrainingStepGraph graph(config.cuda_graph, device, optimizer.info());
+  // A decision made before the first step is logged now (on a GPU: on the CPU auto is a no-op),
+  // the outcome of a capture when it happens.
+  if (device.is_cuda() && !graph.report().reason.empty())
+    progress.message(cuda_graph_log_line(graph.report()));
   for (int epoch = first_epoch;; ++epoch) {
     if (stopped()) {
       outcome = TrainOutcome::Interrupted;
@@ -229,28 +235,50 @@ TrainOutcome train(problems::Problem& problem, FlatParameters& flat, Optimizer& 
     std::int64_t s = 0;
     for (datasets::Batch b; problem.next(b); ++s, ++global_step) {
       const auto t0 = Clock::now();
-      flat.zero_grad();
-      const auto r = problem.forward(b, ForwardMode::Train);
-      losses.push(r.loss);
-      in_flight.emplace_back(s, global_step);
-      autograd::backward(r.loss);
       StepContext ctx;
       ctx.step = global_step;
       ctx.epoch = epoch;
       ctx.learning_rate = lr;
-      // The value itself only where it is free (CPU) or the optimizer asked for it.
-      ctx.loss = read_loss_each_step ? r.loss.item() : std::numeric_limits<double>::quiet_NaN();
-      ctx.elapsed_seconds = elapsed();
-      ctx.evaluate = [&](const void* params_or_null, void* grad_or_null) {
-        return evaluate_same_batch(problem, flat, b, params_or_null, grad_or_null);
-      };
-      try {
-        optimizer.step(ctx);
-      } catch (const OptimizerStepError& e) {
-        record.stop_message = e.what();
-        record.stop_status = status_name(e.status());
-        outcome = TrainOutcome::StoppedByOptimizer;
-        break;
+      bool graph_step = false;
+      if (graph.replaying()) {
+        optimizer.set_learning_rate(lr);  // step() would; a replay does not call it
+        graph.replay(b);
+        graph_step = true;
+      } else if (graph.should_capture(global_step)) {
+        optimizer.set_learning_rate(lr);
+        graph_step = graph.capture(global_step, b, [&](const datasets::Batch& fixed) {
+          flat.zero_grad();
+          const auto r = problem.forward(fixed, ForwardMode::Train);
+          autograd::backward(r.loss);
+          ctx.elapsed_seconds = elapsed();
+          optimizer.step_for_capture(ctx);
+          return r.loss;
+        });
+        progress.message(cuda_graph_log_line(graph.report()));
+      }
+      if (graph_step) {
+        losses.push(graph.loss());
+        in_flight.emplace_back(s, global_step);
+      } else {
+        flat.zero_grad();
+        const auto r = problem.forward(b, ForwardMode::Train);
+        losses.push(r.loss);
+        in_flight.emplace_back(s, global_step);
+        autograd::backward(r.loss);
+        // The value itself only where it is free (CPU) or the optimizer asked for it.
+        ctx.loss = read_loss_each_step ? r.loss.item() : std::numeric_limits<double>::quiet_NaN();
+        ctx.elapsed_seconds = elapsed();
+        ctx.evaluate = [&](const void* params_or_null, void* grad_or_null) {
+          return evaluate_same_batch(problem, flat, b, params_or_null, grad_or_null);
+        };
+        try {
+          optimizer.step(ctx);
+        } catch (const OptimizerStepError& e) {
+          record.stop_message = e.what();
+          record.stop_status = status_name(e.status());
+          outcome = TrainOutcome::StoppedByOptimizer;
+          break;
+        }
       }
       while (losses.pending() > loss_lag)
         handle_loss();
@@ -275,6 +303,8 @@ TrainOutcome train(problems::Problem& problem, FlatParameters& flat, Optimizer& 
     }
     if (outcome == TrainOutcome::Interrupted || outcome == TrainOutcome::StoppedByOptimizer) break;
   }
+  graph.finish(global_step);
+  record.extra["cuda_graph"] = cuda_graph_json(graph.report());
   record.total_seconds = elapsed();
   record.step_time = summarise(std::move(step_seconds));
   return outcome;

@@ -17,6 +17,7 @@
 #include "core/flat_parameters.h"
 #include "optimizers/optimizer.h"
 #include "problems/problem.h"
+#include "runner/cuda_graph_policy.h"
 #include "runner/lr_schedule.h"
 #include "runner/progress.h"
 #include "runner/result_record.h"
@@ -47,6 +48,9 @@ struct TrainerConfig {
   // optimizer, the data set and the record (curves so far) from the same checkpoint; the loop
   // skips the evaluation that the curves already hold and trains epoch resume->epoch next.
   const LoopPosition* resume = nullptr;
+  // --cuda_graph: on a CUDA device, auto records one training step into a CUDA graph after the
+  // warm-up and replays it (runner/step_graph.h); evaluation passes stay eager.
+  CudaGraphMode cuda_graph = CudaGraphMode::Auto;
 };
 
 enum class TrainOutcome { Completed, Diverged, Interrupted, StoppedByOptimizer };
@@ -60,10 +64,10 @@ double evaluate_same_batch(problems::Problem& problem, FlatParameters& flat,
                            const datasets::Batch& batch, const void* params_or_null,
                            void* grad_or_null);
 
-// Runs the loop and fills the curves, mini-batch losses, divergence flag, timing fields and (for
-// StoppedByOptimizer) stop_message/stop_status of `record` (everything else in it is the
-// caller's; on resume the curves so far are the caller's too). `flat` holds the problem's
-// parameters and `optimizer` updates them.
+// Runs the loop and fills the curves, mini-batch losses, divergence flag, timing fields,
+// extra["cuda_graph"] (cuda_graph_json) and (for StoppedByOptimizer) stop_message/stop_status of
+// `record` (everything else in it is the caller's; on resume the curves so far are the caller's
+// too). `flat` holds the problem's parameters and `optimizer` updates them.
 TrainOutcome train(problems::Problem& problem, FlatParameters& flat, Optimizer& optimizer,
                    const LrSchedule& schedule, const TrainerConfig& config, Progress& progress,
                    RunRecord& record);

@@ -169,6 +169,29 @@ if [ -x "$build/deepobs" ]; then
   else
     row "deepobs profile fmnist_2c2d --device cuda" FAILED "see gpu-check.log"
   fi
+  # The CUDA-graph step (docs/PERFORMANCE.md, "CUDA-graph training step"): the same run eager and
+  # replayed; deterministic, so the mini-batch losses must agree to the last bit.
+  for graph_mode in off auto; do
+    stage 120 "$build/deepobs" run fmnist_2c2d --optimizer momentum --momentum 0.9 --lr 0.01 \
+      -N 1 --device cuda --deterministic --cuda_graph "$graph_mode" --train_log_interval 1 \
+      --data_dir "$data" --output_dir "$data/results_graph_$graph_mode" || true
+  done
+  graph_fields=$(python3 - "$data" <<'PY' 2>&1
+import glob, json, sys
+runs = {m: json.load(open(glob.glob(f"{sys.argv[1]}/results_graph_{m}/**/*.json", recursive=True)[0]))
+        for m in ("off", "auto")}
+g = runs["auto"]["cuda_graph"]
+print(f"graph {'on' if g['enabled'] else 'off: ' + g['reason']}, {g['nodes_per_step']} nodes/step;",
+      " ".join(f"{m}: median step {1e3 * r['step_time_seconds']['median']:.3f} ms" for m, r in runs.items()) + ";",
+      "losses identical" if runs["off"]["minibatch_train_losses"] == runs["auto"]["minibatch_train_losses"]
+      else "LOSSES DIFFER")
+PY
+)
+  if [[ "$graph_fields" == *"graph on"*"losses identical"* ]]; then
+    row "fmnist_2c2d --cuda_graph off vs auto" ok "$graph_fields"
+  else
+    row "fmnist_2c2d --cuda_graph off vs auto" FAILED "${graph_fields:-no result files}"
+  fi
 fi
 
 # ---- benchmark ----

@@ -4,6 +4,7 @@
 
 #include "core/autograd.h"
 #include "core/backend.h"
+#include "core/capture_safety.h"
 #include "core/profiler.h"
 #include "kernels/cpu/softmax_xent.h"
 #include "kernels/cuda/softmax_xent.h"
@@ -95,6 +96,7 @@ Tensor softmax_cross_entropy(const Tensor& logits, const Tensor& labels, double 
 double accuracy(const Tensor& logits, const Tensor& labels) {
   constexpr const char* op = "accuracy";
   check_classification(op, logits, labels);
+  if (logits.device().is_cuda()) refuse_capture(op, "it reads its count back to the host");
   const std::int64_t n = logits.size(0);
   DEEPOBS_CHECK(n > 0, op, ": no rows in ", logits.str(),
                 " (the accuracy of nothing is undefined)");

@@ -2,6 +2,7 @@
 
 #include "core/autograd.h"
 #include "core/backend.h"
+#include "core/capture_safety.h"
 #include "core/profiler.h"
 #include "kernels/cpu/lstm.h"
 #include "kernels/cuda/lstm.h"
@@ -74,6 +75,10 @@ LstmResult lstm(const Tensor& x, const Tensor& h0, const Tensor& c0, const Tenso
                 " must be [", 4 * s.hidden, "]");
   profile::OpScope scope(op, [&] { return lstm_cost(s, x); });
   const Device dev = x.device();
+  if (dev.is_cuda())
+    refuse_capture(op,
+                   "cuDNN's RNN plan uploads host-side sequence lengths with a synchronous "
+                   "copy, and a recurrent model carries its state from step to step");
   Tensor y = Tensor::empty({s.batch, s.steps, s.hidden}, x.dtype(), dev);
   Tensor h = Tensor::empty({s.batch, s.hidden}, x.dtype(), dev);
   Tensor c = Tensor::empty({s.batch, s.hidden}, x.dtype(), dev);

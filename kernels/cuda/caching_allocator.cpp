@@ -16,6 +16,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "kernels/cuda/check.cuh"
@@ -53,14 +54,10 @@ class DeviceCache {
     if (bytes == 0) return nullptr;
     const std::size_t cls = size_class(bytes);
     std::lock_guard<std::mutex> lock(mutex_);
-    void* p = nullptr;
-    auto it = free_.find(cls);
-    if (it != free_.end() && !it->second.empty()) {
-      p = it->second.back();
-      it->second.pop_back();
-    } else {
-      p = malloc_with_retry(cls, bytes);
-    }
+    void* p = open_pool_ != 0 ? take(pools_[open_pool_], cls) : nullptr;
+    if (!p) p = take(free_, cls);
+    if (!p) p = malloc_with_retry(cls, bytes);
+    if (open_pool_ != 0) owner_[p] = open_pool_;
     stats_.current_bytes += static_cast<std::int64_t>(cls);
     if (stats_.current_bytes > stats_.peak_bytes) stats_.peak_bytes = stats_.current_bytes;
     ++stats_.allocations;
@@ -71,8 +68,50 @@ class DeviceCache {
     if (!ptr) return;
     const std::size_t cls = size_class(bytes);
     std::lock_guard<std::mutex> lock(mutex_);
-    free_[cls].push_back(ptr);
+    // The owner lookup only while a pool exists: a run without CUDA graphs pays nothing.
+    const auto owned = owner_.empty() ? owner_.end() : owner_.find(ptr);
+    if (owned != owner_.end())
+      pools_[owned->second][cls].push_back(ptr);
+    else
+      free_[cls].push_back(ptr);
     stats_.current_bytes -= static_cast<std::int64_t>(cls);
+  }
+
+  int begin_pool() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (open_pool_ != 0)
+      throw CudaError("CUDA device " + std::to_string(device_) +
+                      ": a private memory pool is already open (one capture at a time)");
+    open_pool_ = next_pool_++;
+    pools_[open_pool_];
+    return open_pool_;
+  }
+
+  void end_pool() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    open_pool_ = 0;
+  }
+
+  void release_pool(int pool) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    const auto it = pools_.find(pool);
+    if (it == pools_.end())
+      throw CudaError("CUDA device " + std::to_string(device_) + ": no private memory pool " +
+                      std::to_string(pool));
+    for (auto& [cls, blocks] : it->second)
+      free_[cls].insert(free_[cls].end(), blocks.begin(), blocks.end());
+    pools_.erase(it);
+    if (open_pool_ == pool) open_pool_ = 0;
+    for (auto o = owner_.begin(); o != owner_.end();)
+      o = o->second == pool ? owner_.erase(o) : std::next(o);
+  }
+
+  std::int64_t pool_blocks(int pool) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::int64_t n = 0;
+    for (const auto& [ptr, owner] : owner_)
+      n += owner == pool ? 1 : 0;
+    return n;
   }
 
   DeviceMemoryStats stats() {
@@ -126,10 +165,26 @@ class DeviceCache {
     }
   }
 
+  using FreeLists = std::map<std::size_t, std::vector<void*>>;
+
+  // A free block of class `cls` from `lists`, or nullptr. Caller holds mutex_.
+  static void* take(FreeLists& lists, std::size_t cls) {
+    const auto it = lists.find(cls);
+    if (it == lists.end() || it->second.empty()) return nullptr;
+    void* p = it->second.back();
+    it->second.pop_back();
+    return p;
+  }
+
   int device_;
   std::mutex mutex_;
-  std::map<std::size_t, std::vector<void*>> free_;
+  FreeLists free_;
   DeviceMemoryStats stats_{};
+  // Private pools (memory.h): their free lists, the pool of every block one owns, the open one.
+  std::map<int, FreeLists> pools_;
+  std::unordered_map<void*, int> owner_;
+  int open_pool_ = 0;
+  int next_pool_ = 1;
 };
 
 // One cache per device, created on first use and never destroyed (cudaFree during static
@@ -155,6 +210,22 @@ void device_deallocate(int device, void* ptr, std::size_t bytes) {
 
 DeviceMemoryStats device_memory_stats(int device) {
   return cache(device).stats();
+}
+
+int device_begin_private_pool(int device) {
+  return cache(device).begin_pool();
+}
+
+void device_end_private_pool(int device) {
+  cache(device).end_pool();
+}
+
+void device_release_private_pool(int device, int pool) {
+  cache(device).release_pool(pool);
+}
+
+std::int64_t device_private_pool_blocks(int device, int pool) {
+  return cache(device).pool_blocks(pool);
 }
 
 void device_empty_cache(int device) {

@@ -60,6 +60,8 @@ KernelContext::~KernelContext() {
   if (cudnn_) cudnnDestroy(cudnn_);
   if (cublas_) cublasDestroy(cublas_);
   if (workspace_) cudaFree(workspace_);
+  for (void* w : retired_workspaces_)
+    cudaFree(w);
   if (cublas_workspace_) cudaFree(cublas_workspace_);
   if (stream_) cudaStreamDestroy(stream_);
   if (have_previous) cudaSetDevice(previous);
@@ -110,13 +112,23 @@ void KernelContext::set_policies(const Policies& p) {
 void* KernelContext::workspace(std::size_t bytes) {
   if (bytes <= workspace_bytes_) return workspace_;
   DeviceGuard guard(device_);
+  cudaStreamCaptureStatus capturing = cudaStreamCaptureStatusNone;
+  DEEPOBS_CUDA_CHECK(cudaStreamIsCapturing(stream_, &capturing));
+  if (capturing != cudaStreamCaptureStatusNone)
+    throw CudaError("the cuDNN/cuBLAS workspace of device " + std::to_string(device_) +
+                    " would grow to " + std::to_string(bytes) +
+                    " bytes inside a CUDA-graph capture (the warm-up steps did not need it)");
   // Work already queued may still read the old block: wait for it before freeing (growth happens
   // only in the first steps, never in the steady state).
   DEEPOBS_CUDA_CHECK(cudaStreamSynchronize(stream_));
   // Grow geometrically so that a sequence of slightly larger requests does not reallocate each
   // time.
   const std::size_t want = bytes < 2 * workspace_bytes_ ? 2 * workspace_bytes_ : bytes;
-  if (workspace_) {
+  if (workspace_ && retain_workspace_) {
+    retired_workspaces_.push_back(workspace_);
+    workspace_ = nullptr;
+    workspace_bytes_ = 0;
+  } else if (workspace_) {
     DEEPOBS_CUDA_CHECK(cudaFree(workspace_));
     workspace_ = nullptr;
     workspace_bytes_ = 0;

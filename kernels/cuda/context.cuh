@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 #include "kernels/cuda/context.h"
 
@@ -55,6 +56,10 @@ class KernelContext {
   // the next workspace() call on this context; grows (never shrinks), so the steady state does not
   // allocate. Stream ordering makes reuse across calls safe.
   void* workspace(std::size_t bytes);
+  // From now on a growing workspace keeps its old block allocated for the context's life instead
+  // of freeing it: a recorded CUDA graph (graph_capture.h) holds its address. Growth inside a
+  // capture throws CudaError (it would synchronise).
+  void retain_workspace() { retain_workspace_ = true; }
 
  private:
   int device_ = 0;
@@ -64,6 +69,8 @@ class KernelContext {
   Policies policies_{};
   void* workspace_ = nullptr;
   std::size_t workspace_bytes_ = 0;
+  bool retain_workspace_ = false;
+  std::vector<void*> retired_workspaces_;  // kept for graphs that were recorded with them
   void* cublas_workspace_ = nullptr;
 };
 

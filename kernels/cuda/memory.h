@@ -33,6 +33,20 @@ DeviceMemoryStats device_memory_stats(int device);
 // Frees every cached (unused) block of the device with cudaFree.
 void device_empty_cache(int device);
 
+// Private pools, for CUDA-graph capture: the blocks a recorded graph uses must not be handed to
+// anyone else while the graph may replay, since a replay writes them again. Between
+// begin_private_pool and end_private_pool every allocation on the device is served from (and
+// owned by) a new pool: its own free blocks first, then blocks taken over from the shared cache,
+// then cudaMalloc. A pool's block freed at any time goes back to the pool, never to the shared
+// cache, until release_private_pool hands every block of the pool back to the shared cache (those
+// still in use return there when freed). One pool is open per device at a time; begin throws
+// CudaError when one is already open, release when `pool` is unknown.
+int device_begin_private_pool(int device);
+void device_end_private_pool(int device);
+void device_release_private_pool(int device, int pool);
+// Blocks owned by pool `pool` (in use or free in it); 0 for an unknown pool.
+std::int64_t device_private_pool_blocks(int device, int pool);
+
 // Copies on the device's context stream. Host memory may be pageable; the host-to-device and
 // device-to-host forms return only once the copy has finished (the host buffer may be reused at
 // once). The _async forms need host memory from host_pinned_allocate and return immediately.
