@@ -20,11 +20,13 @@
 #include "core/ops/linear.h"
 #include "core/ops/reduce.h"
 #include "core/profiler.h"
+#include "datasets/imagenet_prepare.h"
 #include "datasets/npy.h"
 #include "problems/registry.h"
 #include "runner/profile_command.h"
 #include "tests/common/image_fixtures.h"
 #include "tests/common/run_in_process.h"
+#include "tests/cpu/imagenet_fixture.h"
 #include "tests/cpu/test_datasets_util.h"
 
 namespace deepobs {
@@ -155,10 +157,17 @@ void write_fixtures(const fs::path& root) {
     }
     std::ofstream(root / "tolstoi" / name, std::ios::binary) << datasets::npy_int64_bytes(ids);
   }
+  // ImageNet: the loader's tiny JPEG copy (ILSVRC-2012 folders), indexed as prepare-data does.
+  static const datasets::test_util::ImageNetFixture imagenet;
+  imagenet.write_folders(root / "ilsvrc");
+  datasets::PrepareOptions prepare;
+  prepare.source = root / "ilsvrc";
+  prepare.official_sizes = false;
+  datasets::prepare_imagenet({root, datasets::DataRoot::Source::Explicit}, prepare);
 }
 
-const std::set<std::string> kFixtureSets = {"mnist", "fmnist",  "cifar10",   "cifar100",
-                                            "svhn",  "tolstoi", "quadratic", "two_d"};
+const std::set<std::string> kFixtureSets = {"mnist",   "fmnist",    "cifar10", "cifar100", "svhn",
+                                            "tolstoi", "quadratic", "two_d",   "imagenet"};
 
 struct ProfileRun {
   int code = 0;
@@ -210,10 +219,16 @@ class ProfileEveryProblem : public testing_support::ScratchDirTest,
   ProfileEveryProblem() : ScratchDirTest("deepobs_profile_all") {}
 };
 
-std::vector<std::string> problem_names() {
+// The VGGs and the ImageNet problems cost tens of GFLOP per step: their instantiation is named
+// Heavy, so that the sanitizer run leaves them out (tests/heavy_labels.cmake).
+bool heavy_problem(const std::string& name) {
+  return name.find("vgg") != std::string::npos || name.rfind("imagenet", 0) == 0;
+}
+
+std::vector<std::string> problem_names(bool heavy) {
   std::vector<std::string> names;
   for (const auto& entry : problems::problem_registry())
-    names.push_back(entry.info.name);
+    if (heavy_problem(entry.info.name) == heavy) names.push_back(entry.info.name);
   return names;
 }
 
@@ -259,7 +274,11 @@ TEST_P(ProfileEveryProblem, RowsAddUpToTheStep) {
     }
 }
 
-INSTANTIATE_TEST_SUITE_P(AllProblems, ProfileEveryProblem, ::testing::ValuesIn(problem_names()),
+INSTANTIATE_TEST_SUITE_P(AllProblems, ProfileEveryProblem,
+                         ::testing::ValuesIn(problem_names(false)),
+                         [](const auto& param) { return param.param; });
+INSTANTIATE_TEST_SUITE_P(HeavyProblems, ProfileEveryProblem,
+                         ::testing::ValuesIn(problem_names(true)),
                          [](const auto& param) { return param.param; });
 
 TEST_F(ProfileCommand, JsonHasTheDocumentedFieldsAndTheTraceParses) {
