@@ -51,6 +51,9 @@ std::vector<std::string> run_arguments(const TuneOptions& o, const SearchPoint& 
   }
   args.insert(args.end(), {"--random_seed", std::to_string(seed), "--output_dir", o.output_dir});
   args.insert(args.end(), o.run_args.begin(), o.run_args.end());
+  // A run killed midway (a Slurm preemption or time-out, Ctrl-C, a crash) continues from its last
+  // epoch checkpoint when the task is requeued or the tune re-issued.
+  args.push_back("--resume");
   args.push_back("--quiet");
   return args;
 }

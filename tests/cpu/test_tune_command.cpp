@@ -123,7 +123,7 @@ TEST_F(TuneCommandTest, LocalExecutorOverlapsRunsAndDividesThreads) {
   std::vector<ChildRun> runs;
   for (const char* lr : {"0.01", "0.02"})
     runs.push_back({{"run", "quadratic_deep", "--optimizer", "sgd", "--lr", lr, "-N", "4",
-                     "--output_dir", results(), "--quiet"},
+                     "--output_dir", results(), "--resume", "--quiet"},
                     dir_ / "logs" / (std::string(lr) + ".log"),
                     lr});
   const auto r = run_children(DEEPOBS_BINARY, runs, 2, 2, nullptr);
@@ -154,7 +154,7 @@ TEST_F(TuneCommandTest, DryRunPrintsTheRunsAndRunsNothing) {
   EXPECT_NE(r.out.find("# tuning: 6 run(s) to do"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find(" run quadratic_deep --optimizer momentum --lr 0.01 --hp use_nesterov=false "
                        "--random_seed 42 --output_dir " +
-                       results() + " --momentum 0.99 -N 1 --quiet\n"),
+                       results() + " --momentum 0.99 -N 1 --resume --quiet\n"),
             std::string::npos)
       << r.out;
   EXPECT_NE(r.out.find("seeds 42-51"), std::string::npos);
@@ -199,7 +199,8 @@ TEST_F(TuneCommandTest, SlurmDryRunPrintsTheArrayScript) {
            "export DEEPOBS_NUM_THREADS=\"${SLURM_CPUS_PER_TASK:-4}\"\n",
            std::string("  0) run=(") + DEEPOBS_BINARY +
                " run quadratic_deep --optimizer adam --lr " +
-               "0.0001 --random_seed 42 --output_dir " + results() + " -N 3 --bs 64 --quiet) ;;\n",
+               "0.0001 --random_seed 42 --output_dir " + results() +
+               " -N 3 --bs 64 --resume --quiet) ;;\n",
            "  3) run=(", "exec \"${run[@]}\"\n"})
     EXPECT_NE(r.out.find(line), std::string::npos) << line << "\n--- script:\n" << r.out;
   EXPECT_EQ(r.out.find("  4) run=("), std::string::npos);
