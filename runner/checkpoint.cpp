@@ -79,7 +79,8 @@ class Reader {
     const auto n = get<std::uint64_t>();
     if (n % sizeof(T) != 0) take(bytes_.size());  // reports the corruption
     std::vector<T> v(n / sizeof(T));
-    std::memcpy(v.data(), take(n), n);
+    const char* source = take(n);
+    if (n > 0) std::memcpy(v.data(), source, n);  // an empty vector's data() may be null
     return v;
   }
   std::string get_string() {
@@ -120,6 +121,7 @@ void check_matches(const SavedTensor& s, const std::string& name, const Tensor& 
 }
 
 void load_tensor(const SavedTensor& s, const Tensor& t) {
+  if (s.bytes.empty()) return;  // an empty tensor: nothing to copy (and memcpy from null is UB)
   if (t.device().is_cpu()) {
     std::memcpy(t.raw_data(), s.bytes.data(), s.bytes.size());
     return;
