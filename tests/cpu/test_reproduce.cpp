@@ -364,8 +364,9 @@ TEST_F(ReproduceTest, Cifar10ThreeC3dEndToEndOnFixtures) {
 // 130 test images: two steps of the baselines' batch 128): the SGD setting the analyzer picks,
 // two seeds of one epoch through batch norm's Train and Eval paths, the runs marked as fixture
 // runs. Epoch 0 is an untrained 10-class net plus the regulariser at initialisation, 0.4829
-// (tests/cpu/test_problems_wrn.cpp).
-TEST_F(ReproduceTest, SvhnWrn164EndToEndOnFixtures) {
+// (tests/cpu/test_problems_wrn.cpp). Heavy: some 45 s here, over ten minutes under ASan, which
+// leaves it out (tests/heavy_labels.cmake).
+TEST_F(ReproduceTest, HeavySvhnWrn164EndToEndOnFixtures) {
   SKIP_WITHOUT_ANALYZER();
   const fs::path published = fs::path(DEEPOBS_SHARED_DIR) / "baselines" / "deepobs";
   if (!fs::is_directory(published / "svhn_wrn164")) GTEST_SKIP() << "no " << published;
