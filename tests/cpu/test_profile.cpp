@@ -198,15 +198,16 @@ class ProfileCommand : public testing_support::ScratchDirTest {
 };
 
 // The rows of a phase add up to the phase and the phases to the step, up to the instructions
-// between two phases: within 2 % of the step or 50 µs, whichever is larger (the test machine may
-// be loaded; the gap is a few clock reads).
+// between two phases: within 2 % of the step or 0.5 ms, whichever is larger. The gap is a few
+// clock reads, but a preempted thread can stretch it: under ASan on a loaded machine 78 µs of a
+// 0.54 ms quadratic_deep step fell between phases.
 void expect_rows_sum_to_step(const json& j, const std::string& problem) {
   double rows = 0;
   for (const auto& op : j["ops"])
     rows += op["seconds"].get<double>();
   const double step = j["step_seconds"].get<double>();
   EXPECT_GT(step, 0) << problem;
-  EXPECT_NEAR(rows, step, std::max(0.02 * step, 50e-6)) << problem;
+  EXPECT_NEAR(rows, step, std::max(0.02 * step, 500e-6)) << problem;
   EXPECT_NEAR(rows + j["unattributed_seconds"].get<double>(), step, 1e-9 * step + 1e-12) << problem;
 }
 
