@@ -121,6 +121,12 @@ TEST_F(ParallelTest, NestedCallsRunInlineAndCallsFromTwoThreadsAreCorrect) {
 }
 
 TEST_F(ParallelTest, PoolWorksInAForkedChild) {
+#if defined(__SANITIZE_ADDRESS__)
+  // GCC 12's ASan allocator takes no lock around fork(): a worker of the parent that was inside
+  // ASan's allocator at the fork leaves its mutex locked in the child, whose workers then hang
+  // (seen once in the sanitizer run). glibc's malloc has fork handlers; the normal build tests it.
+  GTEST_SKIP() << "fork with running threads is unsafe under GCC 12's AddressSanitizer";
+#endif
   set_cpu_threads(3);
   std::atomic<std::int64_t> total{0};
   parallel_for(64, 1, [&](std::int64_t b, std::int64_t e) { total += e - b; });  // threads exist
