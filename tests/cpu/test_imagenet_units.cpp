@@ -7,7 +7,6 @@
 #include <string>
 #include <vector>
 
-#include "tests/common/expect_error.h"
 #include "core/error.h"
 #include "datasets/crc32c.h"
 #include "datasets/imagenet_preprocess.h"
@@ -17,6 +16,7 @@
 #include "datasets/tfrecord.h"
 #include "imagenet_fixture.h"
 #include "test_datasets_util.h"
+#include "tests/common/expect_error.h"
 
 namespace deepobs::datasets {
 namespace {

@@ -501,9 +501,10 @@ TEST(PrepareDataCommand, UsageErrorsExitWithTwo) {
 
   r = run_prepare({"mnsit"});
   EXPECT_EQ(r.code, 2);
-  EXPECT_EQ(r.err,
-            "deepobs prepare-data: unknown data set 'mnsit' (did you mean 'mnist'?); prepare-data "
-            "supports mnist, fmnist, cifar10, cifar100, svhn, tolstoi (from your own copy: imagenet)\n");
+  EXPECT_EQ(
+      r.err,
+      "deepobs prepare-data: unknown data set 'mnsit' (did you mean 'mnist'?); prepare-data "
+      "supports mnist, fmnist, cifar10, cifar100, svhn, tolstoi (from your own copy: imagenet)\n");
   EXPECT_EQ(r.out, "");
 
   r = run_prepare({"mnist", "--froce"});
