@@ -1,10 +1,12 @@
 #include "kernels/cpu/conv.h"
 
 #include <algorithm>
+#include <cstring>
 #include <vector>
 
 #include "kernels/cpu/eigen.h"
 #include "kernels/cpu/gemm.h"
+#include "kernels/cpu/gemm_blocked.h"
 #include "kernels/cpu/parallel.h"
 
 namespace deepobs::kernels::cpu {
@@ -12,10 +14,10 @@ namespace {
 
 // Derived sizes of one geometry, computed once per call.
 struct Dims {
-  std::int64_t k;     // rows of the im2col matrix: in_channels · kernel_h · kernel_w
-  std::int64_t p;     // output pixels per image and channel: out_h · out_w
-  std::int64_t hw;    // input pixels per image and channel
-  std::int64_t band;  // output rows per im2col band (out_h unless the image's matrix is too big)
+  std::int64_t k;             // rows of the im2col matrix: in_channels · kernel_h · kernel_w
+  std::int64_t p;             // output pixels per image and channel: out_h · out_w
+  std::int64_t hw;            // input pixels per image and channel
+  std::int64_t band;          // output rows per column-matrix band of the data gradient
   std::int64_t x_img, y_img;  // elements per image of x and y
 };
 
@@ -39,8 +41,8 @@ bool is_pointwise(const ConvGeometry& g) {
          g.pad_top == 0 && g.pad_left == 0 && g.out_h == g.in_h && g.out_w == g.in_w;
 }
 
-// Growable per-thread buffers (slot 0: an im2col band, slot 1: a band of y or dy when an image
-// needs several bands, slot 2: the filter-gradient partials of the calling thread). The pool keeps
+// Growable per-thread buffers (slot 0: a band of the data gradient's column matrix, slot 1:
+// the filter-gradient partials of the calling thread, slot 2: a zero-padded image). The pool keeps
 // its threads, so steady-state training reuses them and does not pay for fresh pages on every
 // conv.
 template <class T>
@@ -87,38 +89,187 @@ inline void zero_row(T* __restrict out, std::int64_t n) {
     out[k] = T(0);
 }
 
-// im2col of output rows [row0, row0 + rows) of one image into col [k, rows·out_w]: row (c, i, j),
-// column (oh − row0)·out_w + ow holds x[c, oh·sh − pt + i, ow·sw − pl + j], 0 outside the image.
+// Packed rows are assembled from short runs (an output row of 14 pixels, a window row of 5 in
+// fmnist_2c2d) copied in whole chunks of kChunk values: one or two vector moves per run instead of
+// a loop with a remainder. A chunk may read up to kChunk − 1 values past its run (the padded image
+// has that slack) and write as far past it, into space that is written again later or lies in the
+// GEMM's slack after the block (gemm_blocked.h: kPackSlack).
+constexpr std::int64_t kChunk = 8;
+static_assert(kChunk <= kPackSlack);
+
 template <class T>
-void im2col_band(const ConvGeometry& g, const Dims& d, const T* x_img, std::int64_t row0,
-                 std::int64_t rows, T* col) {
-  const std::int64_t ld = rows * g.out_w;
-  for (std::int64_t i = 0; i < g.kernel_h; ++i) {
-    const auto [r_lo, r_hi] = band_rows(g, i, row0, rows);
-    for (std::int64_t j = 0; j < g.kernel_w; ++j) {
-      const ValidRange cols = valid_range(g.in_w, g.out_w, g.stride_w, g.pad_left, j);
-      for (std::int64_t c = 0; c < g.in_channels; ++c) {
-        const T* src = x_img + c * d.hw;
-        T* dst = col + ((c * g.kernel_h + i) * g.kernel_w + j) * ld;
-        zero_row(dst, r_lo * g.out_w);
-        for (std::int64_t r = r_lo; r < r_hi; ++r) {
-          T* out = dst + r * g.out_w;
-          const std::int64_t ih = (row0 + r) * g.stride_h - g.pad_top + i;
-          const T* row = src + ih * g.in_w - g.pad_left + j;  // row[ow·sw] is the input pixel
-          zero_row(out, cols.lo);
-          if (g.stride_w == 1) {
-            copy_row(out + cols.lo, row + cols.lo, cols.hi - cols.lo);
-          } else {
-            for (std::int64_t ow = cols.lo; ow < cols.hi; ++ow)
-              out[ow] = row[ow * g.stride_w];
-          }
-          zero_row(out + cols.hi, g.out_w - cols.hi);
-        }
-        zero_row(dst + r_hi * g.out_w, (rows - r_hi) * g.out_w);
-      }
+inline void copy_chunks(T* __restrict out, const T* __restrict in, std::int64_t n) {
+  for (std::int64_t t = 0; t < n; t += kChunk)
+    std::memcpy(out + t, in + t, kChunk * sizeof(T));
+}
+
+// One image with its zero padding made explicit, so that every window read lies inside it and the
+// im2col rows are plain copies: x[c, ih, iw] is at data[c·plane + (ih + pad_top)·cols + iw +
+// pad_left]; `rows` × `cols` covers the bottom and right padding the windows reach too.
+template <class T>
+struct PaddedImage {
+  const T* data;
+  std::int64_t rows, cols, plane;
+};
+
+template <class T>
+PaddedImage<T> pad_image(const ConvGeometry& g, const T* x_img, T* buffer) {
+  const std::int64_t rows = std::max(g.in_h + g.pad_top, (g.out_h - 1) * g.stride_h + g.kernel_h);
+  const std::int64_t cols = std::max(g.in_w + g.pad_left, (g.out_w - 1) * g.stride_w + g.kernel_w);
+  const std::int64_t plane = rows * cols;
+  for (std::int64_t c = 0; c < g.in_channels; ++c) {
+    T* dst = buffer + c * plane;
+    const T* src = x_img + c * g.in_h * g.in_w;
+    zero_row(dst, g.pad_top * cols);
+    for (std::int64_t ih = 0; ih < g.in_h; ++ih) {
+      T* row = dst + (ih + g.pad_top) * cols;
+      zero_row(row, g.pad_left);
+      copy_row(row + g.pad_left, src + ih * g.in_w, g.in_w);
+      zero_row(row + g.pad_left + g.in_w, cols - g.pad_left - g.in_w);
+    }
+    zero_row(dst + (g.in_h + g.pad_top) * cols, (rows - g.in_h - g.pad_top) * cols);
+  }
+  zero_row(buffer + g.in_channels * plane, kChunk);  // the chunks' read slack
+  return {buffer, rows, cols, plane};
+}
+
+template <class T>
+std::int64_t padded_image_size(const ConvGeometry& g) {
+  const std::int64_t rows = std::max(g.in_h + g.pad_top, (g.out_h - 1) * g.stride_h + g.kernel_h);
+  const std::int64_t cols = std::max(g.in_w + g.pad_left, (g.out_w - 1) * g.stride_w + g.kernel_w);
+  return g.in_channels * rows * cols + kChunk;
+}
+
+// A position (c, i, j) in the window order of the im2col rows, stepped without divisions.
+struct WindowIndex {
+  std::int64_t c, i, j;
+  WindowIndex(const ConvGeometry& g, std::int64_t row)
+      : c(row / (g.kernel_h * g.kernel_w)), i(row / g.kernel_w % g.kernel_h), j(row % g.kernel_w) {}
+  void next(const ConvGeometry& g) {
+    if (++j < g.kernel_w) return;
+    j = 0;
+    if (++i < g.kernel_h) return;
+    i = 0;
+    ++c;
+  }
+};
+
+// A run of a packed row: `length` values copied from `offset` (relative to where the row's source
+// starts in the padded image) to `column` of the row. Within a panel every row consists of the
+// same runs, only its source moves, so the runs are worked out once per panel.
+struct Run {
+  std::int64_t column, offset, length;
+};
+
+// Per-thread list of a panel's runs (kept between calls).
+inline std::vector<Run>& panel_runs() {
+  thread_local std::vector<Run> runs;
+  runs.clear();
+  return runs;
+}
+
+// Copies the runs of one packed row whose source starts at `src`.
+template <class T>
+inline void copy_runs(const std::vector<Run>& runs, const T* src, T* out) {
+  for (const Run& r : runs)
+    copy_chunks(out + r.column, src + r.offset, r.length);
+}
+
+// One image's im2col matrix [in_channels·kh·kw, out_h·out_w] as op(B) of the forward product,
+// written block by block straight into the GEMM's panels from the padded image: row (c, i, j),
+// column q = oh·out_w + ow holds x[c, oh·sh − pt + i, ow·sw − pl + j]. The matrix is never stored.
+// A row's runs are the output rows it crosses (source (c, i, j) + oh·sh·cols + ow·sw).
+template <class T>
+class Im2colPacker final : public BlockPacker<T> {
+ public:
+  Im2colPacker(const ConvGeometry& g, PaddedImage<T> x) : g_(g), x_(x) {}
+  void pack(std::int64_t k0, std::int64_t kc, std::int64_t j0, std::int64_t nc,
+            const PanelLayout& layout, T* dst) const override {
+    for_each_panel(layout, kc, nc, dst,
+                   [&](std::int64_t jr, std::int64_t cols, std::int64_t width, T* panel) {
+                     if (g_.stride_w != 1) {
+                       pack_strided(k0, kc, j0 + jr, cols, width, panel);
+                       return;
+                     }
+                     std::vector<Run>& runs = panel_runs();
+                     for (std::int64_t q = j0 + jr, column = 0; column < cols;) {
+                       const std::int64_t oh = q / g_.out_w, ow = q - oh * g_.out_w;
+                       const std::int64_t n = std::min(g_.out_w - ow, cols - column);
+                       runs.push_back({column, oh * g_.stride_h * x_.cols + ow, n});
+                       column += n;
+                       q += n;
+                     }
+                     WindowIndex at(g_, k0);
+                     for (std::int64_t kk = 0; kk < kc; ++kk, at.next(g_)) {
+                       T* out = panel + kk * width;
+                       copy_runs(runs, x_.data + at.c * x_.plane + at.i * x_.cols + at.j, out);
+                       zero_row(out + cols, width - cols);
+                     }
+                   });
+  }
+
+ private:
+  // Columns that stride: value by value, from offsets worked out once per panel.
+  void pack_strided(std::int64_t k0, std::int64_t kc, std::int64_t q0, std::int64_t cols,
+                    std::int64_t width, T* panel) const {
+    thread_local std::vector<std::int64_t> offsets;
+    offsets.resize(static_cast<std::size_t>(cols));
+    for (std::int64_t column = 0; column < cols; ++column) {
+      const std::int64_t q = q0 + column, oh = q / g_.out_w, ow = q - oh * g_.out_w;
+      offsets[static_cast<std::size_t>(column)] = oh * g_.stride_h * x_.cols + ow * g_.stride_w;
+    }
+    WindowIndex at(g_, k0);
+    for (std::int64_t kk = 0; kk < kc; ++kk, at.next(g_)) {
+      const T* window = x_.data + at.c * x_.plane + at.i * x_.cols + at.j;
+      T* out = panel + kk * width;
+      for (std::int64_t column = 0; column < cols; ++column)
+        out[column] = window[offsets[static_cast<std::size_t>(column)]];
+      zero_row(out + cols, width - cols);
     }
   }
-}
+
+  const ConvGeometry& g_;
+  PaddedImage<T> x_;
+};
+
+// The transposed im2col matrix of one image [out_h·out_w, in_channels·kh·kw] (row p = oh·out_w +
+// ow, column (c, i, j)) as op(B) of the filter-gradient product dw (+)= dy_n · im2col(x_n)ᵀ. Along
+// a row, the kw columns of one (c, i) are kw neighbouring pixels of the padded image: a row's runs
+// are the (c, i) windows rows it crosses (source pixel (oh·sh, ow·sw) + c·plane + i·cols + j).
+template <class T>
+class Im2colTransposedPacker final : public BlockPacker<T> {
+ public:
+  Im2colTransposedPacker(const ConvGeometry& g, PaddedImage<T> x) : g_(g), x_(x) {}
+  void pack(std::int64_t k0, std::int64_t kc, std::int64_t j0, std::int64_t nc,
+            const PanelLayout& layout, T* dst) const override {
+    for_each_panel(
+        layout, kc, nc, dst, [&](std::int64_t jr, std::int64_t cols, std::int64_t width, T* panel) {
+          std::vector<Run>& runs = panel_runs();
+          WindowIndex at(g_, j0 + jr);
+          for (std::int64_t column = 0; column < cols;) {
+            const std::int64_t n = std::min(g_.kernel_w - at.j, cols - column);
+            runs.push_back({column, at.c * x_.plane + at.i * x_.cols + at.j, n});
+            column += n;
+            at.j += n - 1;
+            at.next(g_);
+          }
+          std::int64_t oh = k0 / g_.out_w, ow = k0 % g_.out_w;
+          for (std::int64_t kk = 0; kk < kc; ++kk) {
+            T* out = panel + kk * width;
+            copy_runs(runs, x_.data + oh * g_.stride_h * x_.cols + ow * g_.stride_w, out);
+            zero_row(out + cols, width - cols);
+            if (++ow == g_.out_w) {
+              ow = 0;
+              ++oh;
+            }
+          }
+        });
+  }
+
+ private:
+  const ConvGeometry& g_;
+  PaddedImage<T> x_;
+};
 
 // out[0, n) += in[0, n); the two never overlap (dx and a column matrix), which __restrict tells
 // the compiler, so the short rows need neither an overlap check nor a second loop version.
@@ -128,8 +279,9 @@ inline void add_row(T* __restrict out, const T* __restrict in, std::int64_t n) {
     out[k] += in[k];
 }
 
-// The adjoint of im2col_band: adds every entry of col to the input pixel it was read from, in the
-// order (c, i, j, row), so that every pixel sums its terms in (i, j) order.
+// The adjoint of im2col for the output rows [row0, row0 + rows): adds every entry of the band's
+// column matrix col [k, rows·out_w] to the input pixel it was read from, in the order (c, i, j,
+// row), so that every pixel sums its terms in (i, j) order.
 template <class T>
 void col2im_band(const ConvGeometry& g, const Dims& d, const T* col, std::int64_t row0,
                  std::int64_t rows, T* dx_img) {
@@ -157,16 +309,6 @@ void col2im_band(const ConvGeometry& g, const Dims& d, const T* col, std::int64_
   }
 }
 
-// Copies the first n columns of each of `rows` rows between row-major matrices with row lengths
-// src_ld and dst_ld: how a band of y or dy ([channels, out_h·out_w] per image) is packed into, or
-// unpacked from, a contiguous GEMM operand.
-template <class T>
-void copy_band(const T* src, std::int64_t src_ld, T* dst, std::int64_t dst_ld, std::int64_t rows,
-               std::int64_t n) {
-  for (std::int64_t r = 0; r < rows; ++r)
-    std::copy(src + r * src_ld, src + r * src_ld + n, dst + r * dst_ld);
-}
-
 // Images per range of the pool: images are independent, each runs wholly on one thread with
 // single-threaded GEMMs; tiny convs (gradient checks) stay on the calling thread.
 std::int64_t image_grain(const ConvGeometry& g, const Dims& d) {
@@ -188,48 +330,38 @@ void add_bias_image(const Dims& d, std::int64_t channels, const T* bias, T* y_im
   }
 }
 
+// y_n = w · im2col(x_n) (+ bias), with w packed once per call and im2col(x_n) packed straight from
+// the image; the bias is added while y_n is still in cache.
 template <class T>
-void forward_image(const ConvGeometry& g, const Dims& d, const T* x_img, const T* w, const T* bias,
-                   T* y_img) {
+void forward_image(const ConvGeometry& g, const Dims& d, const T* x_img, const PackedA<T>& w,
+                   const T* bias, T* y_img) {
   if (is_pointwise(g)) {
-    gemm<T>(false, false, g.out_channels, d.p, g.in_channels, T(1), w, x_img, T(0), y_img);
-    if (bias != nullptr) add_bias_image(d, g.out_channels, bias, y_img);
-    return;
-  }
-  T* col = scratch<T>(0, d.k * d.band * g.out_w);
-  for (std::int64_t row0 = 0; row0 < g.out_h; row0 += d.band) {
-    const std::int64_t rows = std::min(d.band, g.out_h - row0), n = rows * g.out_w;
-    im2col_band(g, d, x_img, row0, rows, col);
-    if (rows == g.out_h) {
-      gemm<T>(false, false, g.out_channels, n, d.k, T(1), w, col, T(0), y_img);
-    } else {
-      T* out = scratch<T>(1, g.out_channels * n);
-      gemm<T>(false, false, g.out_channels, n, d.k, T(1), w, col, T(0), out);
-      copy_band(out, n, y_img + row0 * g.out_w, d.p, g.out_channels, n);
-    }
+    w.multiply(false, d.p, T(1), x_img, d.p, T(0), y_img, d.p);
+  } else {
+    const PaddedImage<T> padded = pad_image(g, x_img, scratch<T>(2, padded_image_size<T>(g)));
+    w.multiply(d.p, T(1), Im2colPacker<T>(g, padded), T(0), y_img, d.p);
   }
   if (bias != nullptr) add_bias_image(d, g.out_channels, bias, y_img);
 }
 
+// dx_n: dcol = wᵀ · dy_n band by band (wᵀ packed once per call, dy's band read in place), then
+// col2im adds each band's columns into dx_n. (Computing dx_n as a stride-1 conv of dy_n with the
+// flipped filter, one product of depth out_channels·kh·kw, was measured slower: its implicit
+// im2col packs out_channels·kh·kw rows per image, twice fmnist_2c2d's conv2 forward, and wastes
+// most of the tile rows when in_channels is small.)
 template <class T>
-void backward_data_image(const ConvGeometry& g, const Dims& d, const T* dy_img, const T* w,
-                         T* dx_img) {
+void backward_data_image(const ConvGeometry& g, const Dims& d, const T* dy_img,
+                         const PackedA<T>& w_t, T* dx_img) {
   if (is_pointwise(g)) {
-    gemm<T>(true, false, g.in_channels, d.p, g.out_channels, T(1), w, dy_img, T(0), dx_img);
+    w_t.multiply(false, d.p, T(1), dy_img, d.p, T(0), dx_img, d.p);
     return;
   }
   std::fill(dx_img, dx_img + d.x_img, T(0));
   T* col = scratch<T>(0, d.k * d.band * g.out_w);
   for (std::int64_t row0 = 0; row0 < g.out_h; row0 += d.band) {
     const std::int64_t rows = std::min(d.band, g.out_h - row0), n = rows * g.out_w;
-    const T* grad = dy_img;
-    if (rows != g.out_h) {
-      T* packed = scratch<T>(1, g.out_channels * n);
-      copy_band(dy_img + row0 * g.out_w, d.p, packed, n, g.out_channels, n);
-      grad = packed;
-    }
-    // dcol [k, n] = wᵀ · dy; w is stored [out_channels, k].
-    gemm<T>(true, false, d.k, n, g.out_channels, T(1), w, grad, T(0), col);
+    // dcol [k, n] = wᵀ · dy[:, band]
+    w_t.multiply(false, n, T(1), dy_img + row0 * g.out_w, d.p, T(0), col, n);
     col2im_band(g, d, col, row0, rows, dx_img);
   }
 }
@@ -238,35 +370,25 @@ void backward_data_image(const ConvGeometry& g, const Dims& d, const T* dy_img, 
 template <class T>
 void backward_filter_image(const ConvGeometry& g, const Dims& d, const T* x_img, const T* dy_img,
                            T* dw_part, bool accumulate) {
+  const PackedA<T> dy(false, g.out_channels, d.p, dy_img, d.p);
+  const T beta = accumulate ? T(1) : T(0);
   if (is_pointwise(g)) {
-    gemm<T>(false, true, g.out_channels, g.in_channels, d.p, T(1), dy_img, x_img,
-            accumulate ? T(1) : T(0), dw_part);
-    return;
-  }
-  T* col = scratch<T>(0, d.k * d.band * g.out_w);
-  for (std::int64_t row0 = 0; row0 < g.out_h; row0 += d.band) {
-    const std::int64_t rows = std::min(d.band, g.out_h - row0), n = rows * g.out_w;
-    im2col_band(g, d, x_img, row0, rows, col);
-    const T* grad = dy_img;
-    if (rows != g.out_h) {
-      T* packed = scratch<T>(1, g.out_channels * n);
-      copy_band(dy_img + row0 * g.out_w, d.p, packed, n, g.out_channels, n);
-      grad = packed;
-    }
-    gemm<T>(false, true, g.out_channels, d.k, n, T(1), grad, col,
-            accumulate || row0 > 0 ? T(1) : T(0), dw_part);
+    dy.multiply(true, g.in_channels, T(1), x_img, d.p, beta, dw_part, d.k);
+  } else {
+    const PaddedImage<T> padded = pad_image(g, x_img, scratch<T>(2, padded_image_size<T>(g)));
+    dy.multiply(d.k, T(1), Im2colTransposedPacker<T>(g, padded), beta, dw_part, d.k);
   }
 }
 
 }  // namespace
 
 template <class T>
-void conv2d_forward(const ConvGeometry& g, const T* x, const T* w, const T* bias, T* y,
-                    std::int64_t max_col_elements) {
-  const Dims d = dims_of(g, max_col_elements);
+void conv2d_forward(const ConvGeometry& g, const T* x, const T* w, const T* bias, T* y) {
+  const Dims d = dims_of(g, kConvDefaultColElements);
+  const PackedA<T> packed(false, g.out_channels, d.k, w, d.k);
   parallel_for(g.batch, image_grain(g, d), [&](std::int64_t first, std::int64_t last) {
     for (std::int64_t n = first; n < last; ++n)
-      forward_image(g, d, x + n * d.x_img, w, bias, y + n * d.y_img);
+      forward_image(g, d, x + n * d.x_img, packed, bias, y + n * d.y_img);
   });
 }
 
@@ -274,16 +396,16 @@ template <class T>
 void conv2d_backward_data(const ConvGeometry& g, const T* dy, const T* w, T* dx,
                           std::int64_t max_col_elements) {
   const Dims d = dims_of(g, max_col_elements);
+  const PackedA<T> w_t(true, d.k, g.out_channels, w, d.k);
   parallel_for(g.batch, image_grain(g, d), [&](std::int64_t first, std::int64_t last) {
     for (std::int64_t n = first; n < last; ++n)
-      backward_data_image(g, d, dy + n * d.y_img, w, dx + n * d.x_img);
+      backward_data_image(g, d, dy + n * d.y_img, w_t, dx + n * d.x_img);
   });
 }
 
 template <class T>
-void conv2d_backward_filter(const ConvGeometry& g, const T* x, const T* dy, T* dw,
-                            std::int64_t max_col_elements) {
-  const Dims d = dims_of(g, max_col_elements);
+void conv2d_backward_filter(const ConvGeometry& g, const T* x, const T* dy, T* dw) {
+  const Dims d = dims_of(g, kConvDefaultColElements);
   const std::int64_t w_size = g.out_channels * d.k;
   if (g.batch == 0) {
     std::fill(dw, dw + w_size, T(0));
@@ -293,7 +415,7 @@ void conv2d_backward_filter(const ConvGeometry& g, const T* x, const T* dy, T* d
       std::max(image_grain(g, d), (g.batch + kMaxFilterGroups - 1) / kMaxFilterGroups);
   const std::int64_t groups = (g.batch + per_group - 1) / per_group;
   // Group 0 sums straight into dw, the others into partials of the calling thread's scratch.
-  T* partials = groups > 1 ? scratch<T>(2, (groups - 1) * w_size) : nullptr;
+  T* partials = groups > 1 ? scratch<T>(1, (groups - 1) * w_size) : nullptr;
   parallel_for(groups, 1, [&](std::int64_t first, std::int64_t last) {
     for (std::int64_t grp = first; grp < last; ++grp) {
       T* part = grp == 0 ? dw : partials + (grp - 1) * w_size;
@@ -341,12 +463,10 @@ void channel_sums(const T* dy, std::int64_t batch, std::int64_t channels, std::i
 }
 
 #define DEEPOBS_INSTANTIATE(T)                                                               \
-  template void conv2d_forward<T>(const ConvGeometry&, const T*, const T*, const T*, T*,     \
-                                  std::int64_t);                                             \
+  template void conv2d_forward<T>(const ConvGeometry&, const T*, const T*, const T*, T*);    \
   template void conv2d_backward_data<T>(const ConvGeometry&, const T*, const T*, T*,         \
                                         std::int64_t);                                       \
-  template void conv2d_backward_filter<T>(const ConvGeometry&, const T*, const T*, T*,       \
-                                          std::int64_t);                                     \
+  template void conv2d_backward_filter<T>(const ConvGeometry&, const T*, const T*, T*);      \
   template void add_channel_bias<T>(T*, const T*, std::int64_t, std::int64_t, std::int64_t); \
   template void channel_sums<T>(const T*, std::int64_t, std::int64_t, std::int64_t, T*);
 DEEPOBS_INSTANTIATE(float)

@@ -1,4 +1,5 @@
-// 2-D convolution on the CPU: im2col + Eigen GEMM (kernels/cpu/gemm.h).
+// 2-D convolution on the CPU: implicit im2col products of the blocked GEMM
+// (kernels/cpu/gemm_blocked.h).
 //
 // Layouts (all buffers contiguous, row-major):
 //   x  [batch, in_channels, in_h, in_w]                         (NCHW)
@@ -13,16 +14,17 @@
 // its input gradient conv2d_forward, its filter gradient conv2d_backward_filter with x and dy
 // swapped; its weight [in_t, out_t, kh, kw] is exactly the `w` of the forward conv.
 //
-// Each image is lowered on its own: its im2col matrix [in_channels·kh·kw, out_h·out_w] is built in
-// a per-thread scratch buffer kept between calls (612 KiB for fmnist_2c2d's second conv: it stays
-// in L2) and multiplied straight into y, so no copies between the NCHW tensors and GEMM operands.
-// If one image's matrix would exceed `max_col_elements` values it is processed in bands of output
-// rows (at least one row per band). Images worth it (~64 K multiply-adds or more) are spread over
-// the threads of kernels/cpu/parallel.h, each image wholly on one thread with single-threaded
-// GEMMs; the filter gradient is summed in fixed groups of images, added in group order. Results
-// depend only on the shapes, never on the thread count or on scheduling. A 1×1 window without
-// stride or padding skips im2col (x_n is its own im2col matrix). Every output is overwritten (no
-// accumulation into the caller's buffer). T is float or double.
+// Each image is lowered on its own, as GEMMs of the blocked kernel (kernels/cpu/gemm_blocked.h)
+// whose op(B) is packed straight from the image: the im2col matrix [in_channels·kh·kw,
+// out_h·out_w] (forward) and its transpose (filter gradient) are never materialised, and the filter
+// (or its transpose) is packed once per call. The data gradient is wᵀ·dy followed by col2im, in
+// bands of output rows whose column matrix has at most `max_col_elements` values (at least one row
+// per band) in a per-thread scratch buffer. Images worth
+// it (~64 K multiply-adds or more) are spread over the threads of kernels/cpu/parallel.h, each
+// image wholly on one thread; the filter gradient is summed in fixed groups of images, added in
+// group order. Results depend only on the shapes, never on the thread count or on scheduling. A 1×1
+// window without stride or padding reads x_n itself as its im2col matrix. Every output is
+// overwritten (no accumulation into the caller's buffer). T is float or double.
 #pragma once
 
 #include <cstdint>
@@ -45,25 +47,24 @@ struct ConvGeometry {
   std::int64_t out_w = 0;
 };
 
-// Default per-thread im2col budget: 4 Mi values (16 MiB in f32).
+// Default per-thread column-matrix budget of the data gradient: 4 Mi values (16 MiB in f32).
 inline constexpr std::int64_t kConvDefaultColElements = std::int64_t{1} << 22;
 
 // y = conv(x, w) + bias, with bias [out_channels] added on each output channel, or no bias when
 // `bias` is null. The bias is added per image right after its GEMM, while y_n is still in cache.
 template <class T>
-void conv2d_forward(const ConvGeometry& g, const T* x, const T* w, const T* bias, T* y,
-                    std::int64_t max_col_elements = kConvDefaultColElements);
+void conv2d_forward(const ConvGeometry& g, const T* x, const T* w, const T* bias, T* y);
 
 // dx = ∂/∂x of Σ dy ⊙ conv(x, w): the transposed conv of dy with w. dx has x's shape.
 template <class T>
 void conv2d_backward_data(const ConvGeometry& g, const T* dy, const T* w, T* dx,
                           std::int64_t max_col_elements = kConvDefaultColElements);
 
-// dw = ∂/∂w of Σ dy ⊙ conv(x, w) = Σ_n dy_n · im2col(x_n)^T. dw has w's shape. Each thread sums a
-// fixed contiguous range of images; the per-thread partials are added in thread order.
+// dw = ∂/∂w of Σ dy ⊙ conv(x, w) = Σ_n dy_n · im2col(x_n)^T. dw has w's shape. Images are summed in
+// fixed groups of consecutive images (depending on the shapes only); the groups' partials are added
+// in group order.
 template <class T>
-void conv2d_backward_filter(const ConvGeometry& g, const T* x, const T* dy, T* dw,
-                            std::int64_t max_col_elements = kConvDefaultColElements);
+void conv2d_backward_filter(const ConvGeometry& g, const T* x, const T* dy, T* dw);
 
 // y[n, c, :] += bias[c] for y [batch, channels, spatial] (spatial = H·W).
 template <class T>

@@ -1,21 +1,9 @@
 // Eigen for the CPU kernels: every kernel file includes Eigen through this header, never directly.
-//
-// GCC 12 reports -Wmaybe-uninitialized and -Wuninitialized inside its own AVX-512 intrinsics
-// (avx512fintrin.h: the `__Y = __Y` self-initialisation of _mm512_undefined_epi32 and friends)
-// wherever Eigen's AVX-512 packet code is inlined, i.e. in every -march=native build on an AVX-512
-// CPU. It is a known compiler false positive (GCC bug 105593, fixed in GCC 13). GCC classifies such
-// middle-end warnings by the source location they point at, so ignoring the warning while the
-// intrinsics headers are first read silences exactly those lines and nothing of ours.
+// simd.h comes first so that GCC 12's false positives inside the AVX-512 intrinsics stay silenced
+// when Eigen's packet code includes them.
 #pragma once
 
-#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ < 13 && \
-    (defined(__x86_64__) || defined(__i386__))
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#include <immintrin.h>
-#pragma GCC diagnostic pop
-#endif
+#include "kernels/cpu/simd.h"
 
 // The pool of kernels/cpu/parallel.h owns the threads; Eigen never starts its own.
 #define EIGEN_DONT_PARALLELIZE

@@ -1,8 +1,10 @@
-// Row-major GEMM on the CPU through Eigen: C = alpha * op(A) * op(B) + beta * C, where op(X) is X
+// Row-major GEMM on the CPU (the blocked kernel of gemm_blocked.h, or Eigen on CPUs without AVX2):
+// C = alpha * op(A) * op(B) + beta * C, where op(X) is X
 // or its transpose. Shapes after op: A is m×k, B is k×n, C is m×n; the stored A is m×k (or k×m
 // when trans_a), the stored B k×n (or n×k when trans_b). All buffers are contiguous row-major.
 // Large products are split into panels of C that run on the pool of kernels/cpu/parallel.h; the
-// result is bit-identical to the unsplit product, so the same for any thread count.
+// result is bit-identical to the unsplit product, so the same for any thread count; its summation
+// order is gemm_blocked.h's.
 #pragma once
 
 #include <cstdint>

@@ -141,9 +141,9 @@ ConvGeometry make_geometry(std::int64_t n, std::int64_t c, std::int64_t h, std::
   return g;
 }
 
-// Budgets of one value (one output row per band) and of a whole image, with 1 thread (images in
-// sequence, Eigen's own threads), 2 and 3 threads (images spread over OpenMP, uneven ranges in the
-// filter gradient's per-thread partial sums).
+// Column-matrix budgets of the strided data gradient of one value (one output row per band) and of
+// a whole image, with 1 thread (images in sequence), 2 and 3 threads (images spread over the pool,
+// uneven ranges in the filter gradient's image groups).
 TEST(OpsConv, KernelsMatchDirectLoopAcrossBandsAndThreads) {
   const std::vector<ConvGeometry> cases = {
       make_geometry(5, 3, 6, 7, 4, 3, 3, 1, 1, {1, 1, 1, 1}),
@@ -157,6 +157,9 @@ TEST(OpsConv, KernelsMatchDirectLoopAcrossBandsAndThreads) {
       // gradient is summed in several image groups.
       make_geometry(7, 8, 12, 11, 16, 3, 3, 1, 1, {1, 1, 1, 1}),
       make_geometry(7, 64, 6, 6, 72, 1, 1, 1, 1, {}),
+      // The blocked GEMM's edges: depth 288 (two K blocks in double), 400 pixels per image (two
+      // column blocks), 9 output channels (a partial row panel; the data gradient has 288 rows).
+      make_geometry(2, 32, 20, 20, 9, 3, 3, 1, 1, {1, 1, 1, 1}),
   };
   const int saved_threads = kernels::cpu::cpu_threads();
   for (std::size_t ci = 0; ci < cases.size(); ++ci) {
@@ -186,9 +189,9 @@ TEST(OpsConv, KernelsMatchDirectLoopAcrossBandsAndThreads) {
         const std::string what = "case " + std::to_string(ci) + " threads " +
                                  std::to_string(threads) + " budget " + std::to_string(budget);
         std::vector<double> y(y_ref.size(), -7.0), dx(dx_ref.size(), -7.0), dw(dw_ref.size(), -7.0);
-        kernels::cpu::conv2d_forward<double>(g, xs.data(), ws.data(), bs.data(), y.data(), budget);
+        kernels::cpu::conv2d_forward<double>(g, xs.data(), ws.data(), bs.data(), y.data());
         kernels::cpu::conv2d_backward_data<double>(g, dys.data(), ws.data(), dx.data(), budget);
-        kernels::cpu::conv2d_backward_filter<double>(g, xs.data(), dys.data(), dw.data(), budget);
+        kernels::cpu::conv2d_backward_filter<double>(g, xs.data(), dys.data(), dw.data());
         expect_near_all(y, y_ref, 1e-12, what + " forward");
         expect_near_all(dx, dx_ref, 1e-12, what + " backward data");
         expect_near_all(dw, dw_ref, 1e-12, what + " backward filter");

@@ -679,8 +679,11 @@ TEST_F(PluginRunTest, PluginRunRecordsItsCostAndMatchesTheBuiltinItImitates) {
 }
 
 // Curves written by the pre-plugin implementation (commit afa42cf, `deepobs run quadratic_deep
-// --num_epochs 2`, seed 42): the built-ins must reproduce them exactly.
-TEST_F(PluginRunTest, BuiltinsReproduceThePrePluginCurvesExactly) {
+// --num_epochs 2`, seed 42). The built-ins reproduced them bit for bit until the CPU GEMM became
+// the blocked kernel (kernels/cpu/gemm_blocked.h), whose summation order differs from Eigen's in
+// quadratic_deep's products: the curves now agree to float rounding (~1e-8 relative), and a
+// different optimizer rule would move them by orders of magnitude more.
+TEST_F(PluginRunTest, BuiltinsReproduceThePrePluginCurves) {
   struct Case {
     std::vector<std::string> args;
     std::vector<double> train, test;
@@ -718,9 +721,18 @@ TEST_F(PluginRunTest, BuiltinsReproduceThePrePluginCurvesExactly) {
     const auto results = files(".json");
     ASSERT_EQ(results.size(), 1u);
     const auto j = load(results[0]);
-    EXPECT_EQ(j["train_losses"].get<std::vector<double>>(), c.train) << c.args[1];
-    EXPECT_EQ(j["test_losses"].get<std::vector<double>>(), c.test) << c.args[1];
-    EXPECT_EQ(j["minibatch_train_losses"].back().get<double>(), c.last_minibatch) << c.args[1];
+    const auto near = [&](double got, double want, const char* what) {
+      EXPECT_NEAR(got, want, 1e-6 * std::abs(want)) << c.args[1] << " " << what;
+    };
+    const auto train = j["train_losses"].get<std::vector<double>>();
+    const auto test = j["test_losses"].get<std::vector<double>>();
+    ASSERT_EQ(train.size(), c.train.size());
+    ASSERT_EQ(test.size(), c.test.size());
+    for (std::size_t e = 0; e < train.size(); ++e) {
+      near(train[e], c.train[e], "train loss");
+      near(test[e], c.test[e], "test loss");
+    }
+    near(j["minibatch_train_losses"].back().get<double>(), c.last_minibatch, "last minibatch");
   }
 }
 
