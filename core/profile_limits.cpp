@@ -42,7 +42,7 @@ Limits cpu_limits() {
   // (larger than the last-level caches of small machines, small enough to take ~50 ms at 30
   // GFLOP/s).
   constexpr std::int64_t n = 768;
-  constexpr int kGemmRepeats = 4;
+  constexpr int kGemmRepeats = 8;
   std::vector<float> a(n * n), b(n * n), c(n * n);
   for (std::int64_t i = 0; i < n * n; ++i) {
     a[static_cast<std::size_t>(i)] = static_cast<float>(i % 17) * 0.01f;
