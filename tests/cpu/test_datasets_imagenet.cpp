@@ -12,7 +12,7 @@
 #include "core/error.h"
 #include "datasets/imagenet.h"
 #include "datasets/imagenet_prepare.h"
-#include "imagenet_fixture.h"
+#include "imagenet_jpeg_fixture.h"
 #include "test_datasets_util.h"
 #include "tests/common/expect_error.h"
 

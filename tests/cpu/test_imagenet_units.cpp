@@ -14,7 +14,7 @@
 #include "datasets/jpeg.h"
 #include "datasets/tf_example.h"
 #include "datasets/tfrecord.h"
-#include "imagenet_fixture.h"
+#include "imagenet_jpeg_fixture.h"
 #include "test_datasets_util.h"
 #include "tests/common/expect_error.h"
 

@@ -26,7 +26,7 @@
 #include "runner/profile_command.h"
 #include "tests/common/image_fixtures.h"
 #include "tests/common/run_in_process.h"
-#include "tests/cpu/imagenet_fixture.h"
+#include "tests/cpu/imagenet_jpeg_fixture.h"
 #include "tests/cpu/test_datasets_util.h"
 
 namespace deepobs {

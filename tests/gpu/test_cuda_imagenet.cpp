@@ -7,7 +7,7 @@
 
 #include "datasets/imagenet.h"
 #include "datasets/imagenet_prepare.h"
-#include "tests/cpu/imagenet_fixture.h"
+#include "tests/cpu/imagenet_jpeg_fixture.h"
 #include "tests/cpu/test_datasets_util.h"
 #include "twin.h"
 
