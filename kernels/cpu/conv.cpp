@@ -105,18 +105,20 @@ inline void copy_chunks(T* __restrict out, const T* __restrict in, std::int64_t 
 
 // One image with its zero padding made explicit, so that every window read lies inside it and the
 // im2col rows are plain copies: x[c, ih, iw] is at data[c·plane + (ih + pad_top)·cols + iw +
-// pad_left]; `rows` × `cols` covers the bottom and right padding the windows reach too.
+// pad_left]; a plane of `plane` values (rows × cols) covers the bottom and right padding the
+// windows reach too. It lives in the calling thread's scratch until that thread's next pad_image.
 template <class T>
 struct PaddedImage {
   const T* data;
-  std::int64_t rows, cols, plane;
+  std::int64_t cols, plane;
 };
 
 template <class T>
-PaddedImage<T> pad_image(const ConvGeometry& g, const T* x_img, T* buffer) {
+PaddedImage<T> pad_image(const ConvGeometry& g, const T* x_img) {
   const std::int64_t rows = std::max(g.in_h + g.pad_top, (g.out_h - 1) * g.stride_h + g.kernel_h);
   const std::int64_t cols = std::max(g.in_w + g.pad_left, (g.out_w - 1) * g.stride_w + g.kernel_w);
   const std::int64_t plane = rows * cols;
+  T* buffer = scratch<T>(2, g.in_channels * plane + kChunk);
   for (std::int64_t c = 0; c < g.in_channels; ++c) {
     T* dst = buffer + c * plane;
     const T* src = x_img + c * g.in_h * g.in_w;
@@ -130,14 +132,7 @@ PaddedImage<T> pad_image(const ConvGeometry& g, const T* x_img, T* buffer) {
     zero_row(dst + (g.in_h + g.pad_top) * cols, (rows - g.in_h - g.pad_top) * cols);
   }
   zero_row(buffer + g.in_channels * plane, kChunk);  // the chunks' read slack
-  return {buffer, rows, cols, plane};
-}
-
-template <class T>
-std::int64_t padded_image_size(const ConvGeometry& g) {
-  const std::int64_t rows = std::max(g.in_h + g.pad_top, (g.out_h - 1) * g.stride_h + g.kernel_h);
-  const std::int64_t cols = std::max(g.in_w + g.pad_left, (g.out_w - 1) * g.stride_w + g.kernel_w);
-  return g.in_channels * rows * cols + kChunk;
+  return {buffer, cols, plane};
 }
 
 // A position (c, i, j) in the window order of the im2col rows, stepped without divisions.
@@ -338,7 +333,7 @@ void forward_image(const ConvGeometry& g, const Dims& d, const T* x_img, const P
   if (is_pointwise(g)) {
     w.multiply(false, d.p, T(1), x_img, d.p, T(0), y_img, d.p);
   } else {
-    const PaddedImage<T> padded = pad_image(g, x_img, scratch<T>(2, padded_image_size<T>(g)));
+    const PaddedImage<T> padded = pad_image(g, x_img);
     w.multiply(d.p, T(1), Im2colPacker<T>(g, padded), T(0), y_img, d.p);
   }
   if (bias != nullptr) add_bias_image(d, g.out_channels, bias, y_img);
@@ -375,7 +370,7 @@ void backward_filter_image(const ConvGeometry& g, const Dims& d, const T* x_img,
   if (is_pointwise(g)) {
     dy.multiply(true, g.in_channels, T(1), x_img, d.p, beta, dw_part, d.k);
   } else {
-    const PaddedImage<T> padded = pad_image(g, x_img, scratch<T>(2, padded_image_size<T>(g)));
+    const PaddedImage<T> padded = pad_image(g, x_img);
     dy.multiply(d.k, T(1), Im2colTransposedPacker<T>(g, padded), beta, dw_part, d.k);
   }
 }

@@ -287,8 +287,8 @@ PackedA<T>::PackedA(bool trans_a, std::int64_t m, std::int64_t k, const T* a, st
   if (m_ == 0 || k_ == 0) return;
   const KBlocks blocks = k_blocks<T>(k_);
   const std::int64_t np = panels(), m_pad = np * kMR;
-  packed_.resize(static_cast<std::size_t>(k_ * m_pad));
-  T* out = packed_.data();
+  packed_ = std::make_unique_for_overwrite<T[]>(static_cast<std::size_t>(k_ * m_pad));
+  T* out = packed_.get();
   parallel_for(blocks.count * np, grain_for_work(static_cast<double>(kMR * blocks.size)),
                [&](std::int64_t first, std::int64_t last) {
                  for (std::int64_t idx = first; idx < last; ++idx) {
@@ -339,7 +339,7 @@ void PackedA<T>::multiply(std::int64_t panel_begin, std::int64_t panel_end, std:
       const std::int64_t k0 = blocks.begin(blk), kc = blocks.length(blk);
       b.pack(k0, kc, jc, nc, layout, b_packed);
       const T beta_block = blk == 0 ? beta : T(1);
-      const T* a_block = packed_.data() + k0 * m_pad;
+      const T* a_block = packed_.get() + k0 * m_pad;
       for (std::int64_t p = panel_begin; p < panel_end; ++p) {
         const std::int64_t rows = std::min<std::int64_t>(kMR, m_ - p * kMR);
         T* c_panel = c + p * kMR * ldc + jc;

@@ -21,6 +21,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 namespace deepobs::kernels::cpu {
@@ -104,7 +105,9 @@ class PackedA {
 
  private:
   std::int64_t m_ = 0, k_ = 0;
-  std::vector<T> packed_;  // [k block][row panel][k within the block][MR], rows past m zero
+  // [k block][row panel][k within the block][MR], rows past m zero. Not value-initialised:
+  // packing writes every element, and a conv packs one A per image.
+  std::unique_ptr<T[]> packed_;
   // The Eigen build's view of the caller's A.
   bool trans_a_ = false;
   const T* a_ = nullptr;
