@@ -13,6 +13,7 @@
 #include "problems/registry.h"
 #include "runner/atomic_file.h"
 #include "runner/device_policy.h"
+#include "runner/parse_integer.h"
 #include "runner/profile_report.h"
 #include "runner/python_json.h"
 #include "runner/run_command.h"
@@ -39,16 +40,10 @@ constexpr const char* kUsage =
     "The options of 'deepobs run':\n";
 
 int parse_count(std::string_view flag, const std::string& text, int minimum) {
-  std::size_t used = 0;
-  long long v = 0;
-  try {
-    v = std::stoll(text, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  DEEPOBS_CHECK(used == text.size() && !text.empty() && v >= minimum && v <= 1000000, flag, ": '",
-                text, "' is not an integer >= ", minimum, " (and at most 1000000)");
-  return static_cast<int>(v);
+  const std::optional<long long> v = parse_integer(text);
+  DEEPOBS_CHECK(v && *v >= minimum && *v <= 1000000, flag, ": '", text,
+                "' is not an integer >= ", minimum, " (and at most 1000000)");
+  return static_cast<int>(*v);
 }
 
 // A file `deepobs profile` will write: its folder must exist and be writable now, so that a bad

@@ -22,6 +22,7 @@
 #include "runner/analyzer_command.h"
 #include "runner/atomic_file.h"
 #include "runner/fidelity_stats.h"
+#include "runner/parse_integer.h"
 #include "runner/python_json.h"
 #include "runner/run_command.h"
 #include "runner/run_naming.h"
@@ -100,12 +101,8 @@ std::string seeds_label(const std::vector<int>& seeds) {
 }
 
 int parse_int(const std::string& flag, const std::string& text) {
-  try {
-    std::size_t used = 0;
-    const long long v = std::stoll(text, &used);
-    if (used == text.size() && v >= -2147483647LL && v <= 2147483647LL) return static_cast<int>(v);
-  } catch (const std::exception&) {
-  }
+  const std::optional<long long> v = parse_integer(text);
+  if (v && *v >= -2147483647LL && *v <= 2147483647LL) return static_cast<int>(*v);
   throw UsageError(cat("--", flag, ": '", text, "' is not an integer"));
 }
 

@@ -9,6 +9,7 @@
 #include "datasets/dataset.h"
 #include "optimizers/plugin_loader.h"
 #include "optimizers/registry.h"
+#include "runner/parse_integer.h"
 #include "runner/run_command.h"
 
 namespace deepobs::runner {
@@ -48,15 +49,15 @@ bool is_number(const std::string& s) {
 
 template <class T>
 T parse_number(const std::string& flag, const std::string& text) {
-  try {
-    std::size_t used = 0;
-    T v;
-    if constexpr (std::is_same_v<T, double>)
-      v = std::stod(text, &used);
-    else
-      v = static_cast<T>(std::stoll(text, &used));
-    if (used == text.size()) return v;
-  } catch (const std::exception&) {
+  if constexpr (std::is_same_v<T, double>) {
+    try {
+      std::size_t used = 0;
+      const double v = std::stod(text, &used);
+      if (used == text.size()) return v;
+    } catch (const std::exception&) {
+    }
+  } else if (const std::optional<long long> v = parse_integer(text)) {
+    return static_cast<T>(*v);
   }
   throw Error(cat("--", flag, ": '", text, "' is not ",
                   std::is_same_v<T, double> ? "a number" : "an integer"));

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "core/error.h"
+#include "runner/parse_integer.h"
 #include "runner/tune_plan.h"
 
 namespace deepobs::runner {
@@ -78,17 +79,11 @@ const std::map<std::string, std::string>& value_flags() {
 }
 
 long long parse_int(const std::string& flag, const std::string& text, long long min) {
-  std::size_t used = 0;
-  long long v = 0;
-  try {
-    v = std::stoll(text, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  DEEPOBS_CHECK(used == text.size() && used > 0, "--", flag, ": '", text, "' is not an integer");
-  DEEPOBS_CHECK(v >= min && v <= 2147483647LL, "--", flag, " must be at least ", min, ", got ",
+  const std::optional<long long> v = parse_integer(text);
+  DEEPOBS_CHECK(v.has_value(), "--", flag, ": '", text, "' is not an integer");
+  DEEPOBS_CHECK(*v >= min && *v <= 2147483647LL, "--", flag, " must be at least ", min, ", got ",
                 text);
-  return v;
+  return *v;
 }
 
 // "local", "local:4" or "slurm".

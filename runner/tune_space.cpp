@@ -8,6 +8,7 @@
 #include "core/closest_name.h"
 #include "core/error.h"
 #include "runner/number_format.h"
+#include "runner/parse_integer.h"
 
 namespace deepobs::runner {
 namespace {
@@ -114,15 +115,10 @@ SearchAxis parse_search_axis(const std::string& spec, const OptimizerInfo& optim
   DEEPOBS_CHECK(axis.kind != AxisKind::Log || axis.min > 0, "--space '", spec,
                 "': log needs bounds > 0, got min ", parts[0], " (use lin for ranges reaching 0)");
   if (parts.size() == 3) {
-    std::size_t used = 0;
-    long long count = 0;
-    try {
-      count = std::stoll(parts[2], &used);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    DEEPOBS_CHECK(used == parts[2].size() && used > 0, "--space '", spec, "': count '", parts[2],
+    const std::optional<long long> parsed = parse_integer(parts[2]);
+    DEEPOBS_CHECK(parsed.has_value(), "--space '", spec, "': count '", parts[2],
                   "' is not an integer");
+    const long long count = *parsed;
     DEEPOBS_CHECK(count >= 2, "--space '", spec, "': count must be at least 2 for min < max, got ",
                   count, " (for a single value use cat:", parts[0], ")");
     DEEPOBS_CHECK(count <= 1000000, "--space '", spec, "': count ", count, " is too large");
